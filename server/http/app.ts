@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import scalarReference from '@scalar/fastify-api-reference';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
+import { loggerOptions } from '../logger.ts';
+import type { Services } from '../services.ts';
+import { createHttpContextFactory, type Context } from '../trpc/context.ts';
+import { appRouter, type AppRouter } from '../trpc/router.ts';
+import { registerErrorHandlers } from './errors.ts';
+import { registerHealthRoutes } from './health.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+
+/** Room for a 10,000-contact import; anything larger is refused with 413 before it is parsed. */
+export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export interface AppOptions {
+  /** Extra Fastify logger settings; tests pass `false` to keep their output readable. */
+  logger?: boolean;
+}
+
+/** Builds the HTTP face of Herald: tRPC at /trpc, the same procedures as REST, health and docs. */
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(services.config.LOG_LEVEL, 'herald-api'),
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  // Security headers everywhere; the API reference page runs its own inline script, so CSP is left to /docs.
+  await app.register(helmet, { contentSecurityPolicy: false });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandlers(app);
+
+  const createContext = createHttpContextFactory(services);
+  const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      services.logger.error({ err: error.cause ?? error, path }, 'procedure failed');
+    }
+  };
+  const responseMeta = ({ ctx, errors }: { ctx?: Context; errors: readonly unknown[] }) =>
+    errors.length === 0 && ctx ? { status: ctx.response.status ?? 200, headers: ctx.response.headers } : {};
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: { router: appRouter, createContext, onError, responseMeta } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  });
+
+  registerHealthRoutes(app, services);
+
+  const document = buildOpenApiDocument();
+  app.get('/openapi.json', { logLevel: 'warn' }, async () => document);
+  await app.register(scalarReference, {
+    routePrefix: '/docs',
+    logLevel: 'warn',
+    configuration: { url: '/openapi.json', pageTitle: 'Herald API reference' },
+  });
+
+  // The REST bridge matches the procedures' OpenAPI paths; it answers 404 JSON for anything unknown.
+  await app.register(fastifyTRPCOpenApiPlugin, {
+    router: appRouter,
+    createContext,
+    onError,
+    responseMeta,
+    maxBodySize: BODY_LIMIT_BYTES,
+  });
+
+  return app;
+}

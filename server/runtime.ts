@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { migrate, openOrm, type Orm } from './db/orm.ts';
+import { buildApp } from './http/app.ts';
+import { loggerOptions } from './logger.ts';
+import type { Services } from './services.ts';
+import { createTemporalClient } from './temporal/client.ts';
+import { installTemporalLogging } from './temporal/logging.ts';
+import { startWorker, type RunningWorker } from './temporal/worker.ts';
+
+/** Where the two external services are; the entry points fill these from configuration or embedded defaults. */
+export interface Endpoints {
+  databaseUrl: string;
+  temporalAddress: string;
+}
+
+export interface ApiHandle {
+  app: FastifyInstance;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Config, name: string): Logger {
+  return pino(loggerOptions(config.LOG_LEVEL, name));
+}
+
+/** Opens the database, applies migrations and returns the ORM: every process does this before work. */
+export async function openDatabase(databaseUrl: string, logger: Logger): Promise<Orm> {
+  const orm = await openOrm(databaseUrl);
+  const applied = await migrate(orm, databaseUrl);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'applied database migrations');
+  return orm;
+}
+
+export async function startApi(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<ApiHandle> {
+  const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const services: Services = { config, orm, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger };
+  const app = await buildApp(services);
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  return {
+    app,
+    services,
+    url: `http://${host}:${config.PORT}`,
+    async close() {
+      await app.close();
+      await temporal.connection.close();
+    },
+  };
+}
+
+export async function startHeraldWorker(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<RunningWorker> {
+  installTemporalLogging(logger);
+  return startWorker(
+    { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
+    { orm },
+  );
+}
+
+/**
+ * Runs `stop` once on SIGINT/SIGTERM. Under `npm start` a Ctrl-C arrives twice (the terminal signals the
+ * whole process group and npm forwards its own copy), so repeats within two seconds are the same request;
+ * a later one exits at once.
+ */
+export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+  let firstAt: number | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    if (firstAt !== undefined) {
+      if (Date.now() - firstAt < 2000) return;
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    firstAt = Date.now();
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

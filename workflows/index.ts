@@ -1,0 +1,2 @@
+// The worker bundles this file: every workflow Herald runs is exported here.
+export { echoWorkflow } from './echo.ts';
