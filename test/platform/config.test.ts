@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Starts an entry point the way `npm run start:api` does, with exactly this environment. */
+function runEntryPoint(entry: string, env: Record<string, string>) {
+  return spawnSync(process.execPath, [entry], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+describe('configuration', () => {
+  it('has working defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'herald',
+      JWT_TTL: '1h',
+      whatsappMode: 'sandbox',
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+  });
+
+  it('names every invalid variable in one line each', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', TEMPORAL_ADDRESS: 'no port', MESSAGE_PRICE_UTILITY: '0.12345' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/^PORT .*"abc"/m);
+    expect(problems.join('\n')).toMatch(/^DATABASE_URL /m);
+    expect(problems.join('\n')).toMatch(/^TEMPORAL_ADDRESS /m);
+    expect(problems.join('\n')).toMatch(/^MESSAGE_PRICE_UTILITY /m);
+  });
+
+  it('never echoes a secret back in an error', () => {
+    expect(() => loadConfig({ SUPER_ADMIN_EMAIL: 'ops@example.com', SUPER_ADMIN_PASSWORD: 'short' })).toThrow(
+      /SUPER_ADMIN_PASSWORD must be at least 12 characters$/,
+    );
+  });
+
+  it('requires the Meta credentials in cloud mode', () => {
+    expect(() => loadConfig({ WHATSAPP_MODE: 'cloud' })).toThrow(/WHATSAPP_ACCESS_TOKEN is required when WHATSAPP_MODE=cloud/);
+  });
+
+  it('stops the API process at start with the variable named, no stack trace', () => {
+    const result = runEntryPoint('server/entrypoints/api.ts', { PORT: 'not-a-port' });
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim()).toMatch(/^Invalid configuration: PORT must be a port number.*"not-a-port"\)?$/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('stops the worker process when its required settings are missing', () => {
+    const result = runEntryPoint('server/entrypoints/worker.ts', {});
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('Invalid configuration: DATABASE_URL is required');
+    expect(result.stderr).toContain('Invalid configuration: TEMPORAL_ADDRESS is required');
+  });
+});

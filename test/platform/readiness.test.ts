@@ -1,0 +1,77 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/lib/postgres.ts';
+import { freePort } from '../support/ports.ts';
+import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
+
+async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!accept(last) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    last = await probe();
+  }
+  return last;
+}
+
+describe('/readyz follows the database and Temporal', () => {
+  let scratch: string;
+  let postgres: RunningPostgres;
+  let herald: Harness;
+
+  beforeAll(async () => {
+    // A PostgreSQL of this test's own, so stopping it disturbs no other test.
+    scratch = await mkdtemp(path.join(os.tmpdir(), 'herald-readyz-'));
+    // mkdtemp makes it private; as root, PostgreSQL runs as another user that must reach its data directory.
+    await chmod(scratch, 0o755);
+    postgres = await startEmbeddedPostgres({
+      dataDir: path.join(scratch, 'pg', 'data'),
+      port: await freePort(),
+      database: 'readyz',
+      persistent: true,
+    });
+    herald = await startHarness({ config: testConfig({ DATABASE_URL: postgres.url }) });
+  });
+
+  afterAll(async () => {
+    await herald?.close();
+    await postgres?.stop();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('is ready while both answer, 503 naming the database while PostgreSQL is down, ready again after', async () => {
+    const ready = await rest(herald, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ready', checks: { database: { ok: true }, temporal: { ok: true } } });
+
+    await postgres.stop();
+    const down = await rest(herald, 'GET', '/readyz');
+    expect(down.status).toBe(503);
+    expect(down.body).toMatchObject({ status: 'unavailable', failing: ['database'], checks: { temporal: { ok: true } } });
+    expect(down.body.checks.database.ok).toBe(false);
+    // Liveness is not readiness: the process itself is fine.
+    expect((await rest(herald, 'GET', '/healthz')).status).toBe(200);
+
+    await postgres.start();
+    const back = await eventually(
+      () => rest(herald, 'GET', '/readyz'),
+      (response) => response.status === 200,
+    );
+    expect(back.status).toBe(200);
+  });
+
+  it('is 503 naming temporal when Temporal cannot be reached', async () => {
+    const noTemporal = await startHarness({
+      config: testConfig({ DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }),
+    });
+    try {
+      const response = await rest(noTemporal, 'GET', '/readyz');
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ failing: ['temporal'], checks: { database: { ok: true } } });
+    } finally {
+      await noTemporal.close();
+    }
+  });
+});

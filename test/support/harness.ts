@@ -1,0 +1,109 @@
+// One Herald (API + optional worker) per test file, against the suite's real PostgreSQL and Temporal.
+import { randomUUID } from 'node:crypto';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../server/config.ts';
+import { openOrm, type Orm } from '../../server/db/orm.ts';
+import { buildApp } from '../../server/http/app.ts';
+import type { Services } from '../../server/services.ts';
+import { createTemporalClient } from '../../server/temporal/client.ts';
+import { installTemporalLogging } from '../../server/temporal/logging.ts';
+import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
+
+export interface Harness {
+  app: FastifyInstance;
+  /** Base URL of the listening API, for real HTTP clients. */
+  url: string;
+  services: Services;
+  orm: Orm;
+  temporal: Client;
+  config: Config;
+  worker: RunningWorker | undefined;
+  close(): Promise<void>;
+}
+
+const quiet = pino({ level: 'silent' });
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle is built once per test file (it takes a few seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  return bundle;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    // A task queue of its own keeps this file's workflows away from other files' workers.
+    TEMPORAL_TASK_QUEUE: `herald-test-${randomUUID()}`,
+    ...overrides,
+  });
+}
+
+export async function startHarness(options: { worker?: boolean; config?: Config } = {}): Promise<Harness> {
+  installTemporalLogging(quiet);
+  const config = options.config ?? testConfig();
+  const orm = await openOrm(config.DATABASE_URL!);
+  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE);
+  const services: Services = { config, orm, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger: quiet };
+  const app = await buildApp(services, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const worker = options.worker
+    ? await startWorker(
+        {
+          address: config.TEMPORAL_ADDRESS!,
+          namespace: config.TEMPORAL_NAMESPACE,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowBundle: await workflowBundle(),
+        },
+        { orm },
+      )
+    : undefined;
+
+  return {
+    app,
+    url,
+    services,
+    orm,
+    temporal,
+    config,
+    worker,
+    async close() {
+      await app.close();
+      await worker?.stop();
+      await temporal.connection.close();
+      await orm.close();
+    },
+  };
+}
+
+/** JSON over real HTTP, as a REST caller would send it. */
+export async function rest(
+  harness: Pick<Harness, 'url'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(`${harness.url}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}

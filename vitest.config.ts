@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Native modules (Temporal's core bridge, argon2) are happiest in child processes, not worker threads.
+    pool: 'forks',
+    maxWorkers: 2,
+    globalSetup: ['test/support/global-setup.ts'],
+    include: ['test/**/*.test.ts', 'server/**/*.test.ts', 'workflows/**/*.test.ts', 'activities/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    teardownTimeout: 60_000,
+  },
+});
