@@ -16,6 +16,8 @@ const port = (fallback: number) =>
       .max(65535, 'must be a port number between 1 and 65535')
       .default(fallback),
   );
+const positiveInt = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(fallback));
 /** A price in credits as the environment gives it: a decimal with at most four fractional digits. */
 const price = (fallback: string) =>
   z.preprocess(
@@ -82,6 +84,9 @@ const schema = z.object({
   JWT_TTL: duration('1h'),
   JWT_ISSUER: z.preprocess(emptyToUndefined, z.string().default('herald')),
   JWT_AUDIENCE: z.preprocess(emptyToUndefined, z.string().default('herald-api')),
+
+  AUTH_RATE_LIMIT_PER_IP: positiveInt(30),
+  AUTH_RATE_LIMIT_PER_EMAIL: positiveInt(10),
 
   SUPER_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email('must be an e-mail address').optional()),
   SUPER_ADMIN_PASSWORD: z.preprocess(

@@ -5,6 +5,8 @@ import { migrate, openOrm, type Orm } from './db/orm.ts';
 import { buildApp } from './http/app.ts';
 import { loggerOptions } from './logger.ts';
 import type { Services } from './services.ts';
+import { ensureSuperAdmin } from './modules/auth/auth.service.ts';
+import { loadSigningKeys } from './modules/auth/keys.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { installTemporalLogging } from './temporal/logging.ts';
 import { startWorker, type RunningWorker } from './temporal/worker.ts';
@@ -34,9 +36,31 @@ export async function openDatabase(databaseUrl: string, logger: Logger): Promise
   return orm;
 }
 
+/** The API's dependencies, built once per process (tests build them the same way). */
+export async function buildServices(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<Services> {
+  const keys = await loadSigningKeys({
+    privatePem: config.JWT_PRIVATE_KEY,
+    publicPem: config.JWT_PUBLIC_KEY,
+    dataDir: config.HERALD_DATA_DIR,
+  });
+  return {
+    config,
+    orm,
+    temporal: createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    logger,
+    keys,
+    tokens: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttl: config.JWT_TTL },
+  };
+}
+
 export async function startApi(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<ApiHandle> {
-  const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
-  const services: Services = { config, orm, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger };
+  if (config.SUPER_ADMIN_EMAIL && config.SUPER_ADMIN_PASSWORD) {
+    const outcome = await ensureSuperAdmin(orm.em.fork(), config.SUPER_ADMIN_EMAIL, config.SUPER_ADMIN_PASSWORD);
+    logger.info({ email: config.SUPER_ADMIN_EMAIL, outcome }, 'super admin ready');
+  }
+  const services = await buildServices(config, endpoints, orm, logger);
+  const temporal = services.temporal;
   const app = await buildApp(services);
   await app.listen({ port: config.PORT, host: config.HOST });
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;

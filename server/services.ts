@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Orm } from './db/orm.ts';
+import type { SigningKeys } from './modules/auth/keys.ts';
+import type { TokenSettings } from './modules/auth/tokens.ts';
 
 /** Everything the API's procedures and health checks need, built once per process. */
 export interface Services {
@@ -10,4 +12,6 @@ export interface Services {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  keys: SigningKeys;
+  tokens: TokenSettings;
 }

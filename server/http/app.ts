@@ -8,6 +8,7 @@ import { loggerOptions } from '../logger.ts';
 import type { Services } from '../services.ts';
 import { createHttpContextFactory, type Context } from '../trpc/context.ts';
 import { appRouter, type AppRouter } from '../trpc/router.ts';
+import { registerAuthRateLimit } from './auth-rate-limit.ts';
 import { registerErrorHandlers } from './errors.ts';
 import { registerHealthRoutes } from './health.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -36,6 +37,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   registerErrorHandlers(app);
+  await registerAuthRateLimit(app, services.config);
 
   const createContext = createHttpContextFactory(services);
   const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
@@ -52,6 +54,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   registerHealthRoutes(app, services);
+  app.get('/.well-known/jwks.json', { logLevel: 'warn' }, async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return { keys: [services.keys.publicJwk] };
+  });
 
   const document = buildOpenApiDocument();
   app.get('/openapi.json', { logLevel: 'warn' }, async () => document);

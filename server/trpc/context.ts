@@ -1,18 +1,43 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { verifyToken, type Principal } from '../modules/auth/tokens.ts';
 import type { Services } from '../services.ts';
+import { AppError } from '../shared/errors.ts';
 
 /** What every procedure sees. Built without HTTP for tests (`createContextInner`), with it for requests. */
 export interface Context {
   services: Services;
   requestId: string;
+  /** The verified caller, when a valid bearer token came with the request. */
+  principal: Principal | undefined;
+  /** Why a token that came along was refused; reported by procedures that need a caller. */
+  authError: AppError | undefined;
   /** Procedures that create something set 201 here; the REST bridge reads it through `responseMeta`. */
   response: { status?: number; headers: Record<string, string> };
 }
 
-export function createContextInner(services: Services, requestId = 'internal'): Context {
-  return { services, requestId, response: { headers: {} } };
+export async function createContextInner(
+  services: Services,
+  options: { requestId?: string; authorization?: string | undefined } = {},
+): Promise<Context> {
+  let principal: Principal | undefined;
+  let authError: AppError | undefined;
+  const header = options.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    if (!match) {
+      authError = new AppError('UNAUTHORIZED', 'Authorization header must be "Bearer <token>"', { reason: 'MALFORMED_AUTHORIZATION' });
+    } else {
+      try {
+        principal = await verifyToken(services.keys, services.tokens, match[1]!);
+      } catch (error) {
+        authError = error instanceof AppError ? error : new AppError('UNAUTHORIZED', 'Invalid token');
+      }
+    }
+  }
+  return { services, requestId: options.requestId ?? 'internal', principal, authError, response: { headers: {} } };
 }
 
 export function createHttpContextFactory(services: Services) {
-  return ({ req }: { req: FastifyRequest; res: FastifyReply }): Context => createContextInner(services, String(req.id));
+  return ({ req }: { req: FastifyRequest; res: FastifyReply }): Promise<Context> =>
+    createContextInner(services, { requestId: String(req.id), authorization: req.headers.authorization });
 }

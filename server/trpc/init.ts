@@ -1,7 +1,9 @@
 import { TRPCError, initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
+import { TENANT_FILTER } from '../db/tenant-scope.ts';
 import { AppError } from '../shared/errors.ts';
+import { ACCESS } from './access.ts';
 import type { Context } from './context.ts';
 
 const t = initTRPC
@@ -30,13 +32,31 @@ const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
-    const code = cause.code === 'SERVICE_UNAVAILABLE' ? 'SERVICE_UNAVAILABLE' : cause.code;
-    throw new TRPCError({ code, message: cause.message, cause });
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
   }
   return result;
+});
+
+/**
+ * Authentication and the role table (access.ts) for every protected procedure, and the caller's
+ * tenant scope: a forked EntityManager whose tenant filter is bound to the caller's tenant.
+ */
+const authenticated = t.middleware(({ ctx, path, next }) => {
+  const principal = ctx.principal;
+  if (!principal) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError?.message ?? 'Authentication required', cause: ctx.authError });
+  }
+  const allowed = ACCESS[path] ?? [];
+  if (!allowed.includes(principal.role)) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `Your role (${principal.role}) may not do this` });
+  }
+  const em = ctx.services.orm.em.fork();
+  if (principal.tenantId) em.setFilterParams(TENANT_FILTER, { tenantId: principal.tenantId });
+  return next({ ctx: { principal, em } });
 });
 
 export const router = t.router;
 export const middleware = t.middleware;
 export const publicProcedure = t.procedure.use(domainErrors);
+export const authedProcedure = publicProcedure.use(authenticated);
 export const createCallerFactory = t.createCallerFactory;

@@ -1,8 +1,20 @@
+import { authRouter } from '../modules/auth/router.ts';
+import { billingRouter } from '../modules/billing/router.ts';
+import { contactsRouter } from '../modules/contacts/router.ts';
 import { systemRouter } from '../modules/system/router.ts';
+import { templatesRouter } from '../modules/templates/router.ts';
+import { tenantsRouter } from '../modules/tenants/router.ts';
+import { usersRouter } from '../modules/users/router.ts';
 import { router } from './init.ts';
 
 /** Assembles the domain routers; nothing else lives here. */
 export const appRouter = router({
+  auth: authRouter,
+  users: usersRouter,
+  tenants: tenantsRouter,
+  contacts: contactsRouter,
+  templates: templatesRouter,
+  billing: billingRouter,
   system: systemRouter,
 });
 

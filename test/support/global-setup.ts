@@ -13,6 +13,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     temporalAddress: string;
+    /** A per-run scratch directory (dev JWT keys and the like). */
+    scratchDir: string;
   }
 }
 
@@ -61,6 +63,7 @@ export default async function setup(project: TestProject) {
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('temporalAddress', temporalAddress);
+  project.provide('scratchDir', scratch);
 
   return async () => {
     for (const stop of stops.reverse()) await stop();

@@ -8,8 +8,8 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { openOrm, type Orm } from '../../server/db/orm.ts';
 import { buildApp } from '../../server/http/app.ts';
+import { buildServices } from '../../server/runtime.ts';
 import type { Services } from '../../server/services.ts';
-import { createTemporalClient } from '../../server/temporal/client.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
 
@@ -42,6 +42,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     // A task queue of its own keeps this file's workflows away from other files' workers.
     TEMPORAL_TASK_QUEUE: `herald-test-${randomUUID()}`,
+    // Dev keys go to a scratch directory, never the checkout's .data/.
+    HERALD_DATA_DIR: inject('scratchDir'),
+    // Sign-in limits are tested on their own; elsewhere many sign-ins come from one address.
+    AUTH_RATE_LIMIT_PER_IP: '100000',
+    AUTH_RATE_LIMIT_PER_EMAIL: '100000',
     ...overrides,
   });
 }
@@ -50,8 +55,9 @@ export async function startHarness(options: { worker?: boolean; config?: Config 
   installTemporalLogging(quiet);
   const config = options.config ?? testConfig();
   const orm = await openOrm(config.DATABASE_URL!);
-  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE);
-  const services: Services = { config, orm, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger: quiet };
+  const endpoints = { databaseUrl: config.DATABASE_URL!, temporalAddress: config.TEMPORAL_ADDRESS! };
+  const services = await buildServices(config, endpoints, orm, quiet);
+  const temporal = services.temporal;
   const app = await buildApp(services, { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { TENANT_FILTER } from '../../db/tenant-scope.ts';
+import { AppError } from '../../shared/errors.ts';
+import { Tenant } from '../tenants/tenant.entity.ts';
+import { User } from '../users/user.entity.ts';
+import type { SigningKeys } from './keys.ts';
+import { checkPassword, hashPassword } from './passwords.ts';
+import { issueToken, type TokenSettings } from './tokens.ts';
+
+export interface AuthDeps {
+  em: EntityManager;
+  keys: SigningKeys;
+  tokens: TokenSettings;
+}
+
+export interface RegisterTenantInput {
+  tenantName: string;
+  slug: string;
+  adminEmail: string;
+  adminPassword: string;
+  adminName: string;
+}
+
+/** Sign-in looks across tenants by e-mail: the one place that lifts the tenant filter. */
+const acrossTenants = { filters: { [TENANT_FILTER]: false } };
+
+export const findUserByEmail = (em: EntityManager, email: string) =>
+  em.findOne(User, { email: email.toLowerCase() }, acrossTenants);
+
+/** Creates the tenant and its first ADMIN in one transaction, then signs the admin in. */
+export async function registerTenant(deps: AuthDeps, input: RegisterTenantInput) {
+  const passwordHash = await hashPassword(input.adminPassword);
+  try {
+    const { tenant, user } = await deps.em.transactional(async (em) => {
+      if (await em.count(Tenant, { slug: input.slug })) {
+        throw new AppError('CONFLICT', `The slug "${input.slug}" is taken`, { reason: 'SLUG_TAKEN' });
+      }
+      if (await findUserByEmail(em, input.adminEmail)) {
+        throw new AppError('CONFLICT', 'That e-mail address is already registered', { reason: 'EMAIL_TAKEN' });
+      }
+      const tenant = em.create(Tenant, { id: randomUUID(), name: input.tenantName, slug: input.slug, balance: 0n });
+      // Ids are plain columns (no ORM relations), so the tenant row must exist before its admin's.
+      await em.flush();
+      const user = em.create(User, {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        email: input.adminEmail,
+        passwordHash,
+        name: input.adminName,
+        role: 'ADMIN',
+      });
+      return { tenant, user };
+    });
+    const token = await issueToken(deps.keys, deps.tokens, { userId: user.id, tenantId: tenant.id, role: 'ADMIN' });
+    return { token, tenant, user };
+  } catch (error) {
+    // Two sign-ups racing for one slug or e-mail: the unique index decides, the loser gets the same 409.
+    if (error instanceof UniqueConstraintViolationException) {
+      throw new AppError('CONFLICT', 'That slug or e-mail address is already registered', { reason: 'ALREADY_REGISTERED' });
+    }
+    throw error;
+  }
+}
+
+/** Unknown e-mail and wrong password give the same 401, after the same amount of hashing work. */
+export async function login(deps: AuthDeps, input: { email: string; password: string }) {
+  const user = await findUserByEmail(deps.em, input.email);
+  const ok = await checkPassword(user?.passwordHash, input.password);
+  if (!user || !ok) throw new AppError('UNAUTHORIZED', 'Invalid e-mail or password', { reason: 'INVALID_CREDENTIALS' });
+  const token = await issueToken(deps.keys, deps.tokens, {
+    userId: user.id,
+    tenantId: user.tenantId ?? undefined,
+    role: user.role,
+  });
+  return { token, user };
+}
+
+/** Creates or updates the platform operator from SUPER_ADMIN_EMAIL/SUPER_ADMIN_PASSWORD at start. */
+export async function ensureSuperAdmin(em: EntityManager, email: string, password: string): Promise<'created' | 'updated'> {
+  const normalized = email.trim().toLowerCase();
+  const passwordHash = await hashPassword(password);
+  return em.transactional(async (tx) => {
+    const existing = await findUserByEmail(tx, normalized);
+    if (existing && existing.role !== 'SUPER_ADMIN') {
+      throw new Error(`SUPER_ADMIN_EMAIL ${normalized} already belongs to a ${existing.role} of a tenant`);
+    }
+    if (existing) {
+      existing.passwordHash = passwordHash;
+      return 'updated';
+    }
+    tx.create(User, { id: randomUUID(), tenantId: null, email: normalized, passwordHash, name: 'Platform operator', role: 'SUPER_ADMIN' });
+    return 'created';
+  });
+}

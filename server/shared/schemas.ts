@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** Timestamps leave Herald as UTC ISO 8601 strings. */
+export const isoTimestamp = z.iso.datetime().meta({ example: '2026-11-26T09:30:00.000Z' });
+export const toIso = (date: Date): string => date.toISOString();
+
+export const uuidSchema = z.uuid();
+
+/** Pagination input shared by every list: `limit` (1–100, default 50) and an opaque `cursor`. */
+export const pageInput = {
+  limit: z.coerce.number().int().min(1).max(100).default(50).meta({ description: 'Page size, 1 to 100' }),
+  cursor: z.string().max(200).optional().meta({ description: 'The `nextCursor` of the previous page' }),
+};
+
+/** The shape of every list response. */
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** Opaque keyset cursor over (createdAt, id): stable while rows are added. */
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } | undefined {
+  const [when, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!when || !id || !uuidSchema.safeParse(id).success) return undefined;
+  const createdAt = new Date(when);
+  return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id };
+}

@@ -1,0 +1,19 @@
+import type { Role } from '../modules/users/user.entity.ts';
+
+/**
+ * Who may call what: ARCHITECTURE.md's role table, keyed by procedure path, in one place. The
+ * `authedProcedure` middleware consults it on every call; a procedure missing here refuses everyone.
+ * Public procedures (sign-up, sign-in, the platform echo) use `publicProcedure` and are not listed.
+ */
+export const ACCESS: Record<string, readonly Role[]> = {
+  'users.create': ['ADMIN'],
+  'users.list': ['ADMIN'],
+  'tenants.list': ['SUPER_ADMIN'],
+  'contacts.import': ['ADMIN', 'SUB_ADMIN'],
+  'contacts.list': ['ADMIN', 'SUB_ADMIN'],
+  'templates.create': ['ADMIN'],
+  'templates.list': ['ADMIN', 'SUB_ADMIN'],
+  'billing.addCredits': ['SUPER_ADMIN'],
+  'billing.balance': ['SUPER_ADMIN', 'ADMIN', 'SUB_ADMIN'],
+  'billing.ledger': ['SUPER_ADMIN', 'ADMIN'],
+};
