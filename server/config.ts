@@ -115,6 +115,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { whatsappMode: 'cloud' | 'sandbox' };
 
+/** Every environment variable Herald reads (the README's and .env.example's tables list these). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape).filter((name) => name !== 'NODE_ENV');
+
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {

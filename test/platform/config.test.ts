@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config.ts';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../server/config.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -54,6 +56,13 @@ describe('configuration', () => {
 
   it('requires the Meta credentials in cloud mode', () => {
     expect(() => loadConfig({ WHATSAPP_MODE: 'cloud' })).toThrow(/WHATSAPP_ACCESS_TOKEN is required when WHATSAPP_MODE=cloud/);
+  });
+
+  it('documents every variable in .env.example, whose values load as they are', () => {
+    const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const documented = new Set([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]));
+    expect(CONFIG_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
+    expect(() => loadConfig(parseEnv(text))).not.toThrow();
   });
 
   it('stops the API process at start with the variable named, no stack trace', () => {

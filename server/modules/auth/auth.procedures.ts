@@ -18,6 +18,7 @@ const registerInput = z.strictObject({
 export const registerTenantProcedure = publicProcedure
   .meta({
     openapi: {
+      protect: false,
       method: 'POST',
       path: '/auth/register-tenant',
       tags: ['auth'],
@@ -38,6 +39,7 @@ export const registerTenantProcedure = publicProcedure
 export const loginProcedure = publicProcedure
   .meta({
     openapi: {
+      protect: false,
       method: 'POST',
       path: '/auth/login',
       tags: ['auth'],

@@ -16,6 +16,7 @@ export const echoOutput = z.object({
 export const echoProcedure = publicProcedure
   .meta({
     openapi: {
+      protect: false,
       method: 'POST',
       path: '/system/echo',
       tags: ['system'],

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { CompiledQuery } from 'kysely';
+import { AppError } from '../../shared/errors.ts';
+import { decodeCursor, encodeCursor } from '../../shared/schemas.ts';
+import { Contact } from './contact.entity.ts';
+import { MAX_IMPORT_BATCH, validateContactItem } from './contact-item.ts';
+
+export interface ImportResult {
+  imported: number;
+  skipped: number;
+  invalid: { index: number; reason: string }[];
+}
+
+// One statement for the whole batch; existing (tenant, phone) pairs are left untouched and not counted.
+const INSERT_BATCH = `
+  with inserted as (
+    insert into contact (id, tenant_id, phone, name, attributes, opted_out, created_at)
+    select id, $1::uuid, phone, name, attributes, false, $2::timestamptz
+      from unnest($3::uuid[], $4::text[], $5::text[], $6::jsonb[]) as batch (id, phone, name, attributes)
+    on conflict (tenant_id, phone) do nothing
+    returning 1
+  )
+  select count(*)::int as imported from inserted`;
+
+/**
+ * Imports a batch of contacts into one tenant. Each item is validated on its own (bad ones are reported
+ * by index); duplicates, in the batch or against the tenant's existing contacts, are skipped.
+ */
+export async function importContacts(em: EntityManager, tenantId: string, items: readonly unknown[]): Promise<ImportResult> {
+  if (items.length > MAX_IMPORT_BATCH) {
+    throw new AppError('BAD_REQUEST', `At most ${MAX_IMPORT_BATCH.toLocaleString('en-US')} contacts per request`, { reason: 'BATCH_TOO_LARGE' });
+  }
+  const invalid: ImportResult['invalid'] = [];
+  const seen = new Set<string>();
+  let fresh = 0;
+  const phones: string[] = [];
+  const names: (string | null)[] = [];
+  const attributes: string[] = [];
+  let valid = 0;
+  items.forEach((item, index) => {
+    const result = validateContactItem(item);
+    if (!result.ok) {
+      invalid.push({ index, reason: result.reason });
+      return;
+    }
+    valid++;
+    if (seen.has(result.contact.phone)) return;
+    seen.add(result.contact.phone);
+    fresh++;
+    phones.push(result.contact.phone);
+    names.push(result.contact.name);
+    attributes.push(JSON.stringify(result.contact.attributes));
+  });
+  if (fresh === 0) return { imported: 0, skipped: valid, invalid };
+
+  // A batch shares one timestamp, so lists order it by id: sorted ids keep the batch in import order.
+  const ids = Array.from({ length: fresh }, () => randomUUID()).sort();
+  // Milliseconds, like every other Date Herald stores: the keyset cursor carries a JS Date.
+  const createdAt = new Date();
+  // Real bind parameters (arrays), not values spliced into the SQL text as em.execute would do.
+  const result = await em.getKysely().executeQuery<{ imported: number }>(
+    CompiledQuery.raw(INSERT_BATCH, [tenantId, createdAt, ids, phones, names, attributes]),
+  );
+  const imported = result.rows[0]?.imported ?? 0;
+  return { imported, skipped: valid - imported, invalid };
+}
+
+export interface ListContactsOptions {
+  limit: number;
+  cursor?: string | undefined;
+  search?: string | undefined;
+  optedOut?: boolean | undefined;
+}
+
+// LIKE treats % and _ as wildcards and \ as the escape: a search for "50%" means the text "50%".
+const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
+
+function searchCondition(search: string): FilterQuery<Contact> {
+  const byName: FilterQuery<Contact> = { name: { $ilike: `%${likeLiteral(search)}%` } };
+  // "+1 (555) 123" searches the digits 1555123 of the stored E.164 phones.
+  const digits = search.replace(/[\s+().-]/g, '');
+  return /^\d+$/.test(digits) ? { $or: [byName, { phone: { $like: `%${digits}%` } }] } : byName;
+}
+
+/** The caller's tenant's contacts (the tenant filter scopes the query), oldest first, keyset-paged. */
+export async function listContacts(em: EntityManager, options: ListContactsOptions) {
+  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+  if (options.cursor && !after) throw new AppError('BAD_REQUEST', 'Invalid cursor', { reason: 'INVALID_CURSOR' });
+  const conditions: FilterQuery<Contact>[] = [];
+  if (after) {
+    conditions.push({ $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] });
+  }
+  const search = options.search?.trim();
+  if (search) conditions.push(searchCondition(search));
+  if (options.optedOut !== undefined) conditions.push({ optedOut: options.optedOut });
+  const rows = await em.find(Contact, conditions.length > 0 ? { $and: conditions } : {}, {
+    orderBy: { createdAt: 'asc', id: 'asc' },
+    limit: options.limit + 1,
+  });
+  const items = rows.slice(0, options.limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > options.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+}

@@ -1,0 +1,29 @@
+// The REST contract of ARCHITECTURE.md as data, written from the document (not from the code), so the
+// tests that walk it check the code against the contract. Message and webhook routes join with their issue.
+export type Caller = 'anonymous' | 'SUB_ADMIN' | 'ADMIN' | 'SUPER_ADMIN';
+
+export interface ContractRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  /** The tRPC procedure serving the same operation. */
+  procedure: string;
+  /** Who may call it; `anonymous` means anyone. */
+  allowed: readonly Caller[];
+}
+
+const anyone: Caller[] = ['anonymous', 'SUB_ADMIN', 'ADMIN', 'SUPER_ADMIN'];
+
+export const CONTRACT: ContractRoute[] = [
+  { method: 'POST', path: '/auth/register-tenant', procedure: 'auth.registerTenant', allowed: anyone },
+  { method: 'POST', path: '/auth/login', procedure: 'auth.login', allowed: anyone },
+  { method: 'POST', path: '/users', procedure: 'users.create', allowed: ['ADMIN'] },
+  { method: 'GET', path: '/users', procedure: 'users.list', allowed: ['ADMIN'] },
+  { method: 'GET', path: '/tenants', procedure: 'tenants.list', allowed: ['SUPER_ADMIN'] },
+  { method: 'POST', path: '/contacts/import', procedure: 'contacts.import', allowed: ['ADMIN', 'SUB_ADMIN'] },
+  { method: 'GET', path: '/contacts', procedure: 'contacts.list', allowed: ['ADMIN', 'SUB_ADMIN'] },
+  { method: 'POST', path: '/templates', procedure: 'templates.create', allowed: ['ADMIN'] },
+  { method: 'GET', path: '/templates', procedure: 'templates.list', allowed: ['ADMIN', 'SUB_ADMIN'] },
+  { method: 'POST', path: '/billing/add-credits', procedure: 'billing.addCredits', allowed: ['SUPER_ADMIN'] },
+  { method: 'GET', path: '/billing/balance', procedure: 'billing.balance', allowed: ['SUB_ADMIN', 'ADMIN', 'SUPER_ADMIN'] },
+  { method: 'GET', path: '/billing/ledger', procedure: 'billing.ledger', allowed: ['ADMIN', 'SUPER_ADMIN'] },
+];
