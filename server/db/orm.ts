@@ -19,6 +19,7 @@ export function ormOptions(databaseUrl: string, overrides: Partial<Options> = {}
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      silent: true,
     },
     // Each request and activity forks its own EntityManager; the global one is never used for work.
     allowGlobalContext: false,

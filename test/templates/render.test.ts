@@ -40,6 +40,10 @@ describe('rendering a template for a contact', () => {
     expect(renderTemplate(seed, { phone: '+14155550100' }, { name: '' })).toEqual({ ok: false, missing: ['name'] });
   });
 
+  it('refuses to render a template that could never have been created', () => {
+    expect(() => renderTemplate({ content: 'Hi {{1}} {{2}}', variables: ['name'] }, alice)).toThrow(/1 variable given for 2 placeholders/);
+  });
+
   it('renders content without placeholders as it is', () => {
     expect(renderTemplate({ content: 'Your order has shipped.', variables: [] }, alice)).toEqual({
       ok: true,

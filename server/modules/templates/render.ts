@@ -29,7 +29,7 @@ export function scanPlaceholders(content: string): PlaceholderScan {
 }
 
 /** Contact fields a variable may name: the contact's name, phone, or one of its attributes. */
-const CONTACT_FIELD = /^(?:name|phone|attributes\.[A-Za-z0-9_-]{1,64})$/;
+export const CONTACT_FIELD = /^(?:name|phone|attributes\.[A-Za-z0-9_-]{1,64})$/;
 export const isContactField = (variable: string): boolean => CONTACT_FIELD.test(variable);
 export const CONTACT_FIELD_HINT = 'must be name, phone or attributes.<key> (key: letters, digits, _ or -, up to 64)';
 
@@ -93,9 +93,10 @@ export function renderTemplate(
   contact: RenderContact,
   parameters: Readonly<Record<string, string>> = {},
 ): RenderResult {
-  const scan = scanPlaceholders(template.content);
   // Stored templates were checked at creation; a broken one is a programming error, not bad input.
-  if (!scan.ok) throw new Error(`Template cannot be rendered: ${scan.problem}`);
+  const problem = checkTemplate(template.content, template.variables);
+  const scan = scanPlaceholders(template.content);
+  if (problem || !scan.ok) throw new Error(`Template cannot be rendered: ${problem}`);
 
   const values: string[] = [];
   const missing: string[] = [];
@@ -104,10 +105,6 @@ export function renderTemplate(
     const value = present(explicit) ? explicit : contactValue(contact, variable);
     if (present(value)) values.push(value);
     else if (!missing.includes(variable)) missing.push(variable);
-  }
-  for (const { number } of scan.placeholders) {
-    const variable = `{{${number}}}`;
-    if (number > template.variables.length && !missing.includes(variable)) missing.push(variable);
   }
   if (missing.length > 0) return { ok: false, missing };
 

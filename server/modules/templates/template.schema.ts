@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoTimestamp } from '../../shared/schemas.ts';
-import { CONTACT_FIELD_HINT, isContactField } from './render.ts';
+import { CONTACT_FIELD, CONTACT_FIELD_HINT } from './render.ts';
 import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES, type Template } from './template.entity.ts';
 
 // Meta's own rules for a template's name and locale code (en, en_US, pt_BR, zh_CN…).
@@ -17,7 +17,7 @@ export const templateContentInput = z
   .min(1)
   .max(1024)
   .refine((content) => content.trim() !== '', 'must not be blank');
-export const templateVariablesInput = z.array(z.string().max(80).refine(isContactField, CONTACT_FIELD_HINT)).max(256);
+export const templateVariablesInput = z.array(z.string().regex(CONTACT_FIELD, CONTACT_FIELD_HINT)).max(256);
 export const templateStatusInput = z.enum(TEMPLATE_STATUSES);
 export const templateCategoryInput = z.enum(TEMPLATE_CATEGORIES);
 export const metaTemplateIdInput = z.string().trim().min(1).max(128);

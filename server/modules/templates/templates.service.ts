@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { findPage } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
-import { decodeCursor, encodeCursor } from '../../shared/schemas.ts';
 import { checkTemplate } from './render.ts';
 import { Template, type TemplateCategory, type TemplateStatus } from './template.entity.ts';
 
@@ -24,14 +24,14 @@ const taken = (input: NewTemplate) =>
 export async function createTemplate(em: EntityManager, tenantId: string, input: NewTemplate) {
   const problem = checkTemplate(input.content, input.variables);
   if (problem) throw new AppError('BAD_REQUEST', problem, { reason: 'INVALID_TEMPLATE' });
-  // precheck off
+  if (await em.count(Template, { tenantId, name: input.name, language: input.language })) throw taken(input);
 
   const template = em.create(Template, { id: randomUUID(), tenantId, ...input });
   try {
     await em.flush();
   } catch (error) {
     // Two creates raced past the check above; the unique constraint decides.
-    
+    if (error instanceof UniqueConstraintViolationException) throw taken(input);
     throw error;
   }
   return template;
@@ -44,20 +44,6 @@ export interface TemplatePageOptions {
 }
 
 /** The caller's tenant's templates (the tenant filter scopes the query), oldest first. */
-export async function listTemplates(em: EntityManager, options: TemplatePageOptions) {
-  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-  if (options.cursor && !after) throw new AppError('BAD_REQUEST', 'Invalid cursor', { reason: 'INVALID_CURSOR' });
-  const rows = await em.find(
-    Template,
-    {
-      ...(options.status ? { status: options.status } : {}),
-      ...(after
-        ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] }
-        : {}),
-    },
-    { orderBy: { createdAt: 'asc', id: 'asc' }, limit: options.limit + 1 },
-  );
-  const items = rows.slice(0, options.limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > options.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+export function listTemplates(em: EntityManager, options: TemplatePageOptions) {
+  return findPage(em, Template, options.status ? { status: options.status } : {}, options);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { findPage, type PageOptions } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
-import { decodeCursor, encodeCursor } from '../../shared/schemas.ts';
 import { findUserByEmail } from '../auth/auth.service.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { User } from './user.entity.ts';
@@ -38,15 +38,6 @@ export async function createUser(em: EntityManager, tenantId: string, input: New
 }
 
 /** The caller's tenant's users (the tenant filter scopes the query), oldest first. */
-export async function listUsers(em: EntityManager, options: { limit: number; cursor?: string | undefined }) {
-  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-  if (options.cursor && !after) throw new AppError('BAD_REQUEST', 'Invalid cursor', { reason: 'INVALID_CURSOR' });
-  const rows = await em.find(
-    User,
-    after ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] } : {},
-    { orderBy: { createdAt: 'asc', id: 'asc' }, limit: options.limit + 1 },
-  );
-  const items = rows.slice(0, options.limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > options.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+export function listUsers(em: EntityManager, options: PageOptions) {
+  return findPage(em, User, {}, options);
 }
