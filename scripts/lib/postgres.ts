@@ -28,7 +28,7 @@ export interface RunningPostgres {
 const USER = 'herald';
 
 /** The password is generated once per cluster and kept outside the shared folder, never in the repository. */
-async function passwordFor(dataDir: string): Promise<string> {
+export async function passwordFor(dataDir: string): Promise<string> {
   const shared = path.dirname(dataDir);
   const file = path.join(path.dirname(shared), `${path.basename(shared)}.password`);
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
@@ -105,4 +105,19 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The embedded development database (the one `npm start` runs) for one-off scripts: reused when it is
+ * already running, started for the script's duration otherwise. Undefined when it was never created.
+ */
+export async function openDevDatabase(settings: { dataDir: string; port: number }): Promise<RunningPostgres | undefined> {
+  const dataDir = path.join(settings.dataDir, 'postgres', 'data');
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) return undefined;
+  if (existsSync(path.join(dataDir, 'postmaster.pid'))) {
+    const password = await passwordFor(dataDir);
+    const url = `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${settings.port}/herald`;
+    return { url, stop: async () => {}, start: async () => {} };
+  }
+  return startEmbeddedPostgres({ dataDir, port: settings.port, database: 'herald', persistent: true });
 }

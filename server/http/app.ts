@@ -6,7 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { loggerOptions } from '../logger.ts';
 import type { Services } from '../services.ts';
-import { createHttpContextFactory, type Context } from '../trpc/context.ts';
+import { createHttpContextFactory } from '../trpc/context.ts';
+import { procedureMetas } from '../trpc/meta.ts';
 import { appRouter, type AppRouter } from '../trpc/router.ts';
 import { registerAuthRateLimit } from './auth-rate-limit.ts';
 import { registerErrorHandlers } from './errors.ts';
@@ -45,8 +46,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       services.logger.error({ err: error.cause ?? error, path }, 'procedure failed');
     }
   };
-  const responseMeta = ({ ctx, errors }: { ctx?: Context; errors: readonly unknown[] }) =>
-    errors.length === 0 && ctx ? { status: ctx.response.status ?? 200, headers: ctx.response.headers } : {};
+  // A procedure that creates something answers 201 (its meta says so); batches keep tRPC's 200.
+  const metas = procedureMetas(appRouter);
+  const responseMeta = ({ paths, errors }: { paths?: readonly string[]; errors: readonly unknown[] }) => {
+    const status = errors.length === 0 && paths?.length === 1 ? metas.get(paths[0]!)?.successStatus : undefined;
+    return status ? { status } : {};
+  };
 
   await app.register(fastifyTRPCPlugin, {
     prefix: '/trpc',
@@ -64,7 +69,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(scalarReference, {
     routePrefix: '/docs',
     logLevel: 'warn',
-    configuration: { url: '/openapi.json', pageTitle: 'Herald API reference' },
+    // No web fonts from Scalar's CDN: the page works offline and calls nobody else.
+    configuration: { url: '/openapi.json', pageTitle: 'Herald API reference', withDefaultFonts: false },
   });
 
   // The REST bridge matches the procedures' OpenAPI paths; it answers 404 JSON for anything unknown.

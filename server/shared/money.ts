@@ -59,7 +59,7 @@ export const positiveAmountInput = z
     }
     return parsed;
   })
-  .meta({ description: 'Credits, as a number or a decimal string with at most 4 fractional digits', example: '100.00' });
+  .meta({ description: 'Credits, as a number or a decimal string with at most 4 fractional digits', example: 100.0 });
 
 /** A money value in a response. */
 export const creditsOutput = z

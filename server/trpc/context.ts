@@ -11,8 +11,6 @@ export interface Context {
   principal: Principal | undefined;
   /** Why a token that came along was refused; reported by procedures that need a caller. */
   authError: AppError | undefined;
-  /** Procedures that create something set 201 here; the REST bridge reads it through `responseMeta`. */
-  response: { status?: number; headers: Record<string, string> };
 }
 
 export async function createContextInner(
@@ -34,7 +32,7 @@ export async function createContextInner(
       }
     }
   }
-  return { services, requestId: options.requestId ?? 'internal', principal, authError, response: { headers: {} } };
+  return { services, requestId: options.requestId ?? 'internal', principal, authError };
 }
 
 export function createHttpContextFactory(services: Services) {

@@ -1,14 +1,14 @@
 import { TRPCError, initTRPC } from '@trpc/server';
-import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import { TENANT_FILTER } from '../db/tenant-scope.ts';
 import { AppError } from '../shared/errors.ts';
 import { ACCESS } from './access.ts';
 import type { Context } from './context.ts';
+import type { HeraldMeta } from './meta.ts';
 
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<HeraldMeta>()
   .create({
     errorFormatter({ shape, error }) {
       const cause = error.cause;

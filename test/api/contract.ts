@@ -9,21 +9,23 @@ export interface ContractRoute {
   procedure: string;
   /** Who may call it; `anonymous` means anyone. */
   allowed: readonly Caller[];
+  /** The success status over REST. */
+  status: 200 | 201;
 }
 
 const anyone: Caller[] = ['anonymous', 'SUB_ADMIN', 'ADMIN', 'SUPER_ADMIN'];
 
 export const CONTRACT: ContractRoute[] = [
-  { method: 'POST', path: '/auth/register-tenant', procedure: 'auth.registerTenant', allowed: anyone },
-  { method: 'POST', path: '/auth/login', procedure: 'auth.login', allowed: anyone },
-  { method: 'POST', path: '/users', procedure: 'users.create', allowed: ['ADMIN'] },
-  { method: 'GET', path: '/users', procedure: 'users.list', allowed: ['ADMIN'] },
-  { method: 'GET', path: '/tenants', procedure: 'tenants.list', allowed: ['SUPER_ADMIN'] },
-  { method: 'POST', path: '/contacts/import', procedure: 'contacts.import', allowed: ['ADMIN', 'SUB_ADMIN'] },
-  { method: 'GET', path: '/contacts', procedure: 'contacts.list', allowed: ['ADMIN', 'SUB_ADMIN'] },
-  { method: 'POST', path: '/templates', procedure: 'templates.create', allowed: ['ADMIN'] },
-  { method: 'GET', path: '/templates', procedure: 'templates.list', allowed: ['ADMIN', 'SUB_ADMIN'] },
-  { method: 'POST', path: '/billing/add-credits', procedure: 'billing.addCredits', allowed: ['SUPER_ADMIN'] },
-  { method: 'GET', path: '/billing/balance', procedure: 'billing.balance', allowed: ['SUB_ADMIN', 'ADMIN', 'SUPER_ADMIN'] },
-  { method: 'GET', path: '/billing/ledger', procedure: 'billing.ledger', allowed: ['ADMIN', 'SUPER_ADMIN'] },
+  { method: 'POST', path: '/auth/register-tenant', procedure: 'auth.registerTenant', allowed: anyone, status: 201 },
+  { method: 'POST', path: '/auth/login', procedure: 'auth.login', allowed: anyone, status: 200 },
+  { method: 'POST', path: '/users', procedure: 'users.create', allowed: ['ADMIN'], status: 201 },
+  { method: 'GET', path: '/users', procedure: 'users.list', allowed: ['ADMIN'], status: 200 },
+  { method: 'GET', path: '/tenants', procedure: 'tenants.list', allowed: ['SUPER_ADMIN'], status: 200 },
+  { method: 'POST', path: '/contacts/import', procedure: 'contacts.import', allowed: ['ADMIN', 'SUB_ADMIN'], status: 200 },
+  { method: 'GET', path: '/contacts', procedure: 'contacts.list', allowed: ['ADMIN', 'SUB_ADMIN'], status: 200 },
+  { method: 'POST', path: '/templates', procedure: 'templates.create', allowed: ['ADMIN'], status: 201 },
+  { method: 'GET', path: '/templates', procedure: 'templates.list', allowed: ['ADMIN', 'SUB_ADMIN'], status: 200 },
+  { method: 'POST', path: '/billing/add-credits', procedure: 'billing.addCredits', allowed: ['SUPER_ADMIN'], status: 200 },
+  { method: 'GET', path: '/billing/balance', procedure: 'billing.balance', allowed: ['SUB_ADMIN', 'ADMIN', 'SUPER_ADMIN'], status: 200 },
+  { method: 'GET', path: '/billing/ledger', procedure: 'billing.ledger', allowed: ['ADMIN', 'SUPER_ADMIN'], status: 200 },
 ];

@@ -26,7 +26,8 @@ describe('the OpenAPI document', () => {
       expect(operation, `${route.method} ${route.path}`).toBeDefined();
       expect(operation.summary, `${route.method} ${route.path} summary`).toBeTruthy();
       expect(operation.tags?.length, `${route.method} ${route.path} tags`).toBeGreaterThan(0);
-      expect(operation.responses['200'].content['application/json'].schema, `${route.path} response`).toBeDefined();
+      expect(Object.keys(operation.responses).filter((code) => code.startsWith('2')), `${route.path} success`).toEqual([String(route.status)]);
+      expect(operation.responses[String(route.status)].content['application/json'].schema, `${route.path} response`).toBeDefined();
       if (route.method === 'POST') expect(operation.requestBody?.content['application/json'], `${route.path} body`).toBeDefined();
     }
   });

@@ -76,6 +76,7 @@ describe('who may call what', () => {
         const want = expected(route, caller);
         const viaRest = await callRest(route, caller);
         expect(outcome(viaRest.status), `REST ${JSON.stringify(viaRest.body)}`).toBe(want);
+        if (want === 'allowed') expect(viaRest.status).toBe(route.status);
         const viaTrpc = await callTrpc(route, caller);
         expect(outcome(viaTrpc.status), `tRPC ${JSON.stringify(viaTrpc.body)}`).toBe(want);
       });

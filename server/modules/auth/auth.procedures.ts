@@ -24,15 +24,15 @@ export const registerTenantProcedure = publicProcedure
       tags: ['auth'],
       summary: 'Register a tenant and its first admin',
       description: 'Creates the tenant and its ADMIN in one transaction and signs the admin in. 409 when the slug or e-mail is taken.',
-      successDescription: 'Created (201)',
+      successDescription: 'Created',
     },
+    successStatus: 201,
   })
   .input(registerInput)
   .output(z.object({ token: z.string(), tenant: tenantOutput, user: userOutput }))
   .mutation(async ({ ctx, input }) => {
     const { services } = ctx;
     const result = await registerTenant({ em: services.orm.em.fork(), keys: services.keys, tokens: services.tokens }, input);
-    ctx.response.status = 201;
     return { token: result.token, tenant: toTenantOutput(result.tenant), user: toUserOutput(result.user) };
   });
 

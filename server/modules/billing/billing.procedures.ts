@@ -44,7 +44,7 @@ export const balanceProcedure = authedProcedure
   })
   .input(
     z.strictObject({
-      tenantId: tenantIdInput.optional().meta({ description: 'Required for SUPER_ADMIN', example: EXAMPLE_TENANT }),
+      tenantId: tenantIdInput.meta({ description: 'Required for SUPER_ADMIN', example: EXAMPLE_TENANT }).optional(),
     }),
   )
   .output(balanceOutput)
@@ -67,7 +67,7 @@ export const ledgerProcedure = authedProcedure
   })
   .input(
     z.strictObject({
-      tenantId: tenantIdInput.optional().meta({ description: 'Required for SUPER_ADMIN', example: EXAMPLE_TENANT }),
+      tenantId: tenantIdInput.meta({ description: 'Required for SUPER_ADMIN', example: EXAMPLE_TENANT }).optional(),
       ...pageInput,
     }),
   )

@@ -64,7 +64,7 @@ export async function listLedger(
   const rows = await em.execute<Rows>(
     `select ${LEDGER_COLUMNS} from ledger_entry
      where tenant_id = ? ${before === undefined ? '' : 'and seq < ?'}
-     order by seq desc limit ?`,
+     order by ledger_entry.seq desc limit ?`, // the table's bigint, not the text alias in the select list
     before === undefined ? [tenantId, options.limit + 1] : [tenantId, before, options.limit + 1],
   );
   const items = rows.slice(0, options.limit).map(toLedgerRecord);

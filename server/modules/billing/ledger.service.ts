@@ -47,6 +47,8 @@ export async function postEntry(em: EntityManager, input: NewLedgerEntry): Promi
       const locked = await tx.execute<Rows>('select balance::text as balance from tenant where id = ? for update', [input.tenantId]);
       if (!locked[0]) throw new AppError('NOT_FOUND', 'Tenant not found', { reason: 'TENANT_NOT_FOUND' });
       const before = units(String(locked[0].balance));
+      // A repeated debit is reported as such even when the balance it already spent no longer covers it.
+      if (input.reason !== 'TOPUP') await refuseRepeat(tx, input);
       const after = units(input.type === 'CREDIT' ? before + input.amount : before - input.amount);
       if (after < 0n) {
         throw new AppError(
@@ -78,12 +80,23 @@ export async function postEntry(em: EntityManager, input: NewLedgerEntry): Promi
       return { entry: toLedgerRecord(inserted[0]!), balance: after };
     });
   } catch (error) {
-    // The partial unique indexes make a retried debit or refund impossible; the caller decides what a replay means.
-    if (error instanceof UniqueConstraintViolationException) {
-      throw new AppError('CONFLICT', 'This ledger entry was already posted', { reason: 'ALREADY_POSTED', cause: error });
-    }
+    // The partial unique indexes back the check up, e.g. for one message id posted under two tenants' locks.
+    if (error instanceof UniqueConstraintViolationException) throw alreadyPosted(error);
     throw error;
   }
+}
+
+const alreadyPosted = (cause?: unknown) =>
+  new AppError('CONFLICT', 'This ledger entry was already posted', { reason: 'ALREADY_POSTED', cause });
+
+/** Under the tenant lock, a message's debit or refund (or a debit's refund) that exists already is refused. */
+async function refuseRepeat(tx: EntityManager, input: NewLedgerEntry): Promise<void> {
+  const found = await tx.execute<Rows>('select id from ledger_entry where (reason = ? and message_id = ?) or refund_of = ? limit 1', [
+    input.reason,
+    input.messageId ?? null,
+    input.refundOf ?? null,
+  ]);
+  if (found[0]) throw alreadyPosted();
 }
 
 /** The MESSAGE debit or REFUND credit already posted for a message, if any: how a retried activity finds its work done. */

@@ -30,11 +30,11 @@ export const importContactsProcedure = authedProcedure
   .output(importOutput)
   .mutation(({ ctx, input }) => importContacts(ctx.em, callerTenant(ctx.principal.tenantId), input.contacts));
 
-// Query strings carry text; tRPC callers may send a real boolean.
+// Query strings carry text, tRPC callers a boolean. (The REST bridge would coerce a bare z.boolean(), and "false" to true.)
 const optedOutFilter = z
-  .union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')])
-  .optional()
-  .meta({ description: 'Only contacts who opted out (true) or did not (false)' });
+  .preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean())
+  .meta({ description: 'Only contacts who opted out (true) or did not (false)' })
+  .optional();
 
 export const listContactsProcedure = authedProcedure
   .meta({
@@ -52,7 +52,7 @@ export const listContactsProcedure = authedProcedure
   .input(
     z.strictObject({
       ...pageInput,
-      search: z.string().max(200).optional().meta({ description: 'Part of a name, or phone digits', example: '555123' }),
+      search: z.string().max(200).meta({ description: 'Part of a name, or phone digits', example: '555123' }).optional(),
       optedOut: optedOutFilter,
     }),
   )

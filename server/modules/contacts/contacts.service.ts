@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import { decodeCursor, encodeCursor } from '../../shared/schemas.ts';
 import { Contact } from './contact.entity.ts';
 import { MAX_IMPORT_BATCH, validateContactItem } from './contact-item.ts';
+
+const YIELD_EVERY = 1000;
 
 export interface ImportResult {
   imported: number;
@@ -33,29 +36,29 @@ export async function importContacts(em: EntityManager, tenantId: string, items:
   }
   const invalid: ImportResult['invalid'] = [];
   const seen = new Set<string>();
-  let fresh = 0;
   const phones: string[] = [];
   const names: (string | null)[] = [];
   const attributes: string[] = [];
   let valid = 0;
-  items.forEach((item, index) => {
+  for (const [index, item] of items.entries()) {
+    // Parsing phones costs ~20 µs each: let other requests in between slices of a big batch.
+    if (index > 0 && index % YIELD_EVERY === 0) await yieldToEventLoop();
     const result = validateContactItem(item);
     if (!result.ok) {
       invalid.push({ index, reason: result.reason });
-      return;
+      continue;
     }
     valid++;
-    if (seen.has(result.contact.phone)) return;
+    if (seen.has(result.contact.phone)) continue;
     seen.add(result.contact.phone);
-    fresh++;
     phones.push(result.contact.phone);
     names.push(result.contact.name);
     attributes.push(JSON.stringify(result.contact.attributes));
-  });
-  if (fresh === 0) return { imported: 0, skipped: valid, invalid };
+  }
+  if (phones.length === 0) return { imported: 0, skipped: valid, invalid };
 
   // A batch shares one timestamp, so lists order it by id: sorted ids keep the batch in import order.
-  const ids = Array.from({ length: fresh }, () => randomUUID()).sort();
+  const ids = Array.from({ length: phones.length }, () => randomUUID()).sort();
   // Milliseconds, like every other Date Herald stores: the keyset cursor carries a JS Date.
   const createdAt = new Date();
   // Real bind parameters (arrays), not values spliced into the SQL text as em.execute would do.

@@ -3,9 +3,11 @@ import { parsePhoneNumberWithError, ParseError, validatePhoneNumberLength } from
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
 // Digits with the usual separators, after a `+` or `00`; anything else (letters, extensions) is refused.
-const INTERNATIONAL = /^(?:\+|00)[0-9][0-9 ()./-]*$/;
+const INTERNATIONAL = /^(?:\+|00)[0-9 ()./-]+$/;
 const LOCAL_LOOKING = /^[0-9 ()./-]+$/;
 const MAX_INPUT_LENGTH = 40;
+// E.164 caps a number at 15 digits, though some national plans "possibly" allow more (DE, ID).
+const E164_MAX_DIGITS = 15;
 
 const LENGTH_REASONS: Record<string, string> = {
   TOO_SHORT: 'phone is an impossible number: too short for its country',
@@ -31,7 +33,11 @@ export function normalisePhone(input: string): PhoneResult {
   const international = text.startsWith('00') ? `+${text.slice(2)}` : text;
   try {
     const phone = parsePhoneNumberWithError(international, { extract: false });
-    if (phone.isPossible()) return { ok: true, e164: phone.number };
+    if (phone.isPossible()) {
+      return phone.number.length - 1 > E164_MAX_DIGITS
+        ? { ok: false, reason: `phone is an impossible number: more than the ${E164_MAX_DIGITS} digits E.164 allows` }
+        : { ok: true, e164: phone.number };
+    }
     const problem = validatePhoneNumberLength(international) ?? 'INVALID_LENGTH';
     return { ok: false, reason: LENGTH_REASONS[problem] ?? LENGTH_REASONS.INVALID_LENGTH! };
   } catch (error) {

@@ -25,8 +25,9 @@ export const createTemplateProcedure = authedProcedure
         'ADMIN only. `content` uses positional placeholders {{1}}…{{n}}; `variables[i]` names the contact field ' +
         'that fills {{i+1}}: `name`, `phone` or `attributes.<key>`. 409 when the name already exists in that language.',
       protect: true,
-      successDescription: 'Created (201)',
+      successDescription: 'Created',
     },
+    successStatus: 201,
   })
   .input(
     z.strictObject({
@@ -42,7 +43,6 @@ export const createTemplateProcedure = authedProcedure
   .output(templateOutput)
   .mutation(async ({ ctx, input }) => {
     const template = await createTemplate(ctx.em, ctx.principal.tenantId!, input);
-    ctx.response.status = 201;
     return toTemplateOutput(template);
   });
 

@@ -13,8 +13,9 @@ export const createUserProcedure = authedProcedure
       summary: "Add a user to the caller's tenant",
       description: 'ADMIN only. The role is ADMIN or SUB_ADMIN. 409 when the e-mail is already registered.',
       protect: true,
-      successDescription: 'Created (201)',
+      successDescription: 'Created',
     },
+    successStatus: 201,
   })
   .input(
     z.strictObject({
@@ -27,7 +28,6 @@ export const createUserProcedure = authedProcedure
   .output(userOutput)
   .mutation(async ({ ctx, input }) => {
     const user = await createUser(ctx.em, ctx.principal.tenantId!, input);
-    ctx.response.status = 201;
     return toUserOutput(user);
   });
 

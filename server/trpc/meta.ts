@@ -1,0 +1,17 @@
+import type { OpenApiMeta } from 'trpc-to-openapi';
+
+/** Procedure metadata: trpc-to-openapi's, plus the HTTP status of success when it is not 200. */
+export type HeraldMeta = OpenApiMeta<{ successStatus?: 201 }>;
+
+interface ProcedureLike {
+  _def: { meta?: HeraldMeta };
+}
+
+/** Every procedure's metadata by its dotted path (e.g. `auth.registerTenant`). */
+export function procedureMetas(router: { _def: { procedures: object } }): Map<string, HeraldMeta> {
+  const metas = new Map<string, HeraldMeta>();
+  for (const [path, procedure] of Object.entries(router._def.procedures as Record<string, ProcedureLike>)) {
+    if (procedure._def.meta) metas.set(path, procedure._def.meta);
+  }
+  return metas;
+}
