@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseCredits, type Units } from './shared/money.ts';
 
 /** Where Herald keeps local state (embedded PostgreSQL, Temporal's SQLite file, the dev key pair). */
 export const DEFAULT_DATA_DIR = path.resolve(import.meta.dirname, '..', '.data');
@@ -95,7 +96,7 @@ const schema = z.object({
   ),
 
   WHATSAPP_MODE: z.preprocess(emptyToUndefined, z.enum(['cloud', 'sandbox']).optional()),
-  WHATSAPP_API_BASE_URL: url('http(s)').default('https://graph.facebook.com'),
+  WHATSAPP_API_BASE_URL: url('http(s)'),
   WHATSAPP_API_VERSION: z.preprocess(
     emptyToUndefined,
     z
@@ -111,9 +112,28 @@ const schema = z.object({
   MESSAGE_PRICE_MARKETING: price('0.0500'),
   MESSAGE_PRICE_UTILITY: price('0.0200'),
   MESSAGE_PRICE_AUTHENTICATION: price('0.0150'),
+  MESSAGE_STATUS_WAIT: duration('72h'),
+  MESSAGE_RECONCILE_INTERVAL: duration('30s'),
 });
 
-export type Config = z.infer<typeof schema> & { whatsappMode: 'cloud' | 'sandbox' };
+export type Config = z.infer<typeof schema> & {
+  whatsappMode: 'cloud' | 'sandbox';
+  /** Credits per message by template category, in units of 1/10,000 credit. */
+  prices: Record<'MARKETING' | 'UTILITY' | 'AUTHENTICATION', Units>;
+  messageStatusWaitMs: number;
+  reconcileIntervalMs: number;
+  /** Where and as whom messages are sent; in sandbox mode, the simulator this API serves itself. */
+  whatsapp: { baseUrl: string; version: string; phoneNumberId: string; accessToken: string };
+};
+
+export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
+
+const DURATION_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** "30s", "15m", "72h", "2d" → milliseconds (the schema has checked the form). */
+export function durationMs(value: string): number {
+  const match = /^(\d+)\s*(s|m|h|d)$/.exec(value)!;
+  return Number(match[1]) * DURATION_MS[match[2] as keyof typeof DURATION_MS];
+}
 
 /** Every environment variable Herald reads (the README's and .env.example's tables list these). */
 export const CONFIG_VARIABLES = Object.keys(schema.shape).filter((name) => name !== 'NODE_ENV');
@@ -154,7 +174,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...values, whatsappMode };
+  return {
+    ...values,
+    whatsappMode,
+    prices: {
+      MARKETING: parseCredits(values.MESSAGE_PRICE_MARKETING)!,
+      UTILITY: parseCredits(values.MESSAGE_PRICE_UTILITY)!,
+      AUTHENTICATION: parseCredits(values.MESSAGE_PRICE_AUTHENTICATION)!,
+    },
+    whatsapp:
+      whatsappMode === 'cloud'
+        ? {
+            baseUrl: values.WHATSAPP_API_BASE_URL ?? 'https://graph.facebook.com',
+            version: values.WHATSAPP_API_VERSION,
+            phoneNumberId: values.WHATSAPP_PHONE_NUMBER_ID!,
+            accessToken: values.WHATSAPP_ACCESS_TOKEN!,
+          }
+        : {
+            baseUrl: values.WHATSAPP_API_BASE_URL ?? `http://127.0.0.1:${values.PORT}/sandbox/graph`,
+            version: values.WHATSAPP_API_VERSION,
+            phoneNumberId: values.WHATSAPP_PHONE_NUMBER_ID ?? SANDBOX_PHONE_NUMBER_ID,
+            accessToken: values.WHATSAPP_ACCESS_TOKEN ?? 'sandbox-token',
+          },
+    messageStatusWaitMs: durationMs(values.MESSAGE_STATUS_WAIT),
+    reconcileIntervalMs: durationMs(values.MESSAGE_RECONCILE_INTERVAL),
+  };
 }
 
 /** Entry points call this: a bad configuration ends the process with one line per problem, no stack. */

@@ -5,7 +5,10 @@ import { migrate, openOrm, type Orm } from './db/orm.ts';
 import { buildApp } from './http/app.ts';
 import { loggerOptions } from './logger.ts';
 import type { Services } from './services.ts';
+import { randomBytes } from 'node:crypto';
 import { ensureSuperAdmin } from './modules/auth/auth.service.ts';
+import { startReconciler } from './modules/messages/reconciler.ts';
+import { createGraphClient } from './modules/whatsapp/graph-client.ts';
 import { loadSigningKeys } from './modules/auth/keys.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { installTemporalLogging } from './temporal/logging.ts';
@@ -51,6 +54,7 @@ export async function buildServices(config: Config, endpoints: Endpoints, orm: O
     logger,
     keys,
     tokens: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttl: config.JWT_TTL },
+    webhookSecret: config.WHATSAPP_APP_SECRET ?? (config.whatsappMode === 'sandbox' ? randomBytes(32).toString('hex') : undefined),
   };
 }
 
@@ -75,12 +79,28 @@ export async function startApi(config: Config, endpoints: Endpoints, orm: Orm, l
   };
 }
 
+/** The worker: activities get the database, the WhatsApp client and the prices; the reconciler runs beside it. */
 export async function startHeraldWorker(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<RunningWorker> {
   installTemporalLogging(logger);
-  return startWorker(
+  const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    { orm },
+    { orm, whatsapp: createGraphClient(config.whatsapp), prices: config.prices },
   );
+  const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const reconciler = startReconciler(
+    orm,
+    { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, statusWaitMs: config.messageStatusWaitMs },
+    config.reconcileIntervalMs,
+    logger,
+  );
+  return {
+    worker: worker.worker,
+    async stop() {
+      reconciler.stop();
+      await worker.stop();
+      await temporal.connection.close();
+    },
+  };
 }
 
 /**

@@ -14,4 +14,6 @@ export interface Services {
   logger: Logger;
   keys: SigningKeys;
   tokens: TokenSettings;
+  /** Verifies Meta's webhook signatures (and signs the sandbox's); generated per process in sandbox mode when unset. */
+  webhookSecret: string | undefined;
 }

@@ -1,2 +1,3 @@
 // The worker bundles this file: every workflow Herald runs is exported here.
 export { echoWorkflow } from './echo.ts';
+export { messageWorkflow } from './message.ts';

@@ -1,4 +1,6 @@
 // Shared by the API, the worker and workflow code: plain constants and definitions only (no Node built-ins).
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** The task queue Herald's worker polls unless TEMPORAL_TASK_QUEUE says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'herald';
@@ -18,3 +20,45 @@ export interface EchoResult {
 }
 
 export const echoWorkflowId = (requestId: string) => `echo-${requestId}`;
+
+// --- The message workflow: one per scheduled message -------------------------------------------
+
+export const TENANT_ID_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenantId, SearchAttributeType.KEYWORD);
+export const MESSAGE_STATUS_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.messageStatus, SearchAttributeType.KEYWORD);
+
+export const messageWorkflowId = (messageId: string) => `message-${messageId}`;
+
+export interface MessageWorkflowInput {
+  messageId: string;
+  tenantId: string;
+  /** ISO 8601 UTC; the durable timer fires then (a past time means now). */
+  scheduleTime: string;
+  /** How long to wait for a terminal delivery status after the send before the charge simply stands. */
+  statusWaitMs: number;
+}
+
+/** A delivery status from Meta's webhook, passed on by the API. */
+export interface ProviderStatusSignal {
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  /** ISO 8601 time Meta gives for the status. */
+  timestamp: string;
+  errorCode?: number;
+}
+
+export type WorkflowPhase = 'WAITING' | 'DISPATCHING' | 'AWAITING_STATUS' | 'DONE';
+
+export interface MessageWorkflowState {
+  phase: WorkflowPhase;
+  status: string;
+  scheduleTime: string;
+  charged: boolean;
+  refunded: boolean;
+}
+
+/** The reason an update is refused once the timer has fired (the API answers 409). */
+export const TOO_LATE = 'TOO_LATE';
+
+export const cancelUpdate = defineUpdate<void>('cancel');
+export const rescheduleUpdate = defineUpdate<void, [scheduleTime: string]>('reschedule');
+export const providerStatusSignal = defineSignal<[ProviderStatusSignal]>('providerStatus');
+export const stateQuery = defineQuery<MessageWorkflowState>('state');

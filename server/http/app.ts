@@ -6,11 +6,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { loggerOptions } from '../logger.ts';
 import type { Services } from '../services.ts';
-import { createHttpContextFactory } from '../trpc/context.ts';
+import { createHttpContextFactory, type Context } from '../trpc/context.ts';
 import { procedureMetas } from '../trpc/meta.ts';
 import { appRouter, type AppRouter } from '../trpc/router.ts';
 import { registerAuthRateLimit } from './auth-rate-limit.ts';
 import { registerErrorHandlers } from './errors.ts';
+import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
+import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
+import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
 import { registerHealthRoutes } from './health.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
@@ -20,6 +23,8 @@ export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 export interface AppOptions {
   /** Extra Fastify logger settings; tests pass `false` to keep their output readable. */
   logger?: boolean;
+  /** Serve the WhatsApp sandbox in sandbox mode (default); tests run it on a server of its own instead. */
+  mountSandbox?: boolean;
 }
 
 /** Builds the HTTP face of Herald: tRPC at /trpc, the same procedures as REST, health and docs. */
@@ -48,8 +53,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   };
   // A procedure that creates something answers 201 (its meta says so); batches keep tRPC's 200.
   const metas = procedureMetas(appRouter);
-  const responseMeta = ({ paths, errors }: { paths?: readonly string[]; errors: readonly unknown[] }) => {
-    const status = errors.length === 0 && paths?.length === 1 ? metas.get(paths[0]!)?.successStatus : undefined;
+  const responseMeta = ({ ctx, paths, errors }: { ctx?: Context; paths?: readonly string[]; errors: readonly unknown[] }) => {
+    const status = errors.length === 0 && paths?.length === 1 && !ctx?.replayed ? metas.get(paths[0]!)?.successStatus : undefined;
     return status ? { status } : {};
   };
 
@@ -59,6 +64,18 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   registerHealthRoutes(app, services);
+  await registerWebhookRoutes(app, {
+    appSecret: services.webhookSecret,
+    verifyToken: services.config.WHATSAPP_VERIFY_TOKEN,
+    onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.temporal, statuses, services.logger),
+  });
+  if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
+    // The simulator answers the worker's Graph API calls and posts signed statuses back to this API.
+    await registerWhatsAppSandbox(app, {
+      webhookUrl: `http://127.0.0.1:${services.config.PORT}/webhook/meta`,
+      appSecret: services.webhookSecret!,
+    });
+  }
   app.get('/.well-known/jwks.json', { logLevel: 'warn' }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return { keys: [services.keys.publicJwk] };

@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.ts';
-import type { Orm } from '../db/orm.ts';
+import { createActivities, type ActivityDeps } from '../../activities/index.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -20,7 +19,7 @@ export interface RunningWorker {
 }
 
 /** Builds the activities' dependencies once and starts polling; `stop` drains and closes the connection. */
-export async function startWorker(settings: WorkerSettings, deps: { orm: Orm }): Promise<RunningWorker> {
+export async function startWorker(settings: WorkerSettings, deps: ActivityDeps): Promise<RunningWorker> {
   const connection = await NativeConnection.connect({ address: settings.address });
   const worker = await Worker.create({
     connection,

@@ -16,4 +16,9 @@ export const ACCESS: Record<string, readonly Role[]> = {
   'billing.addCredits': ['SUPER_ADMIN'],
   'billing.balance': ['SUPER_ADMIN', 'ADMIN', 'SUB_ADMIN'],
   'billing.ledger': ['SUPER_ADMIN', 'ADMIN'],
+  'messages.schedule': ['ADMIN', 'SUB_ADMIN'],
+  'messages.get': ['ADMIN', 'SUB_ADMIN'],
+  'messages.list': ['ADMIN', 'SUB_ADMIN'],
+  'messages.cancel': ['ADMIN', 'SUB_ADMIN'],
+  'messages.reschedule': ['ADMIN', 'SUB_ADMIN'],
 };

@@ -11,6 +11,8 @@ export interface Context {
   principal: Principal | undefined;
   /** Why a token that came along was refused; reported by procedures that need a caller. */
   authError: AppError | undefined;
+  /** Set by a creating procedure that created nothing new (an idempotent replay): answer 200, not 201. */
+  replayed?: boolean;
 }
 
 export async function createContextInner(

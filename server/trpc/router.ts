@@ -1,6 +1,7 @@
 import { authRouter } from '../modules/auth/router.ts';
 import { billingRouter } from '../modules/billing/router.ts';
 import { contactsRouter } from '../modules/contacts/router.ts';
+import { messagesRouter } from '../modules/messages/router.ts';
 import { systemRouter } from '../modules/system/router.ts';
 import { templatesRouter } from '../modules/templates/router.ts';
 import { tenantsRouter } from '../modules/tenants/router.ts';
@@ -15,6 +16,7 @@ export const appRouter = router({
   contacts: contactsRouter,
   templates: templatesRouter,
   billing: billingRouter,
+  messages: messagesRouter,
   system: systemRouter,
 });
 

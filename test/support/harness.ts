@@ -11,6 +11,8 @@ import { buildApp } from '../../server/http/app.ts';
 import { buildServices } from '../../server/runtime.ts';
 import type { Services } from '../../server/services.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
+import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
+import { startSandboxServer, type SandboxDelays, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
 
 export interface Harness {
@@ -22,7 +24,24 @@ export interface Harness {
   temporal: Client;
   config: Config;
   worker: RunningWorker | undefined;
+  /** The stand-in for Meta: records every send call it answered. */
+  sandbox: SandboxServer;
   close(): Promise<void>;
+}
+
+/** A worker for this file's task queue, sending through the given sandbox (tests also start one after a crash). */
+export function startTestWorker(config: Config, orm: Orm, sandboxUrl: string): Promise<RunningWorker> {
+  return workflowBundle().then((bundle) =>
+    startWorker(
+      {
+        address: config.TEMPORAL_ADDRESS!,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowBundle: bundle,
+      },
+      { orm, whatsapp: createGraphClient({ ...config.whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }), prices: config.prices },
+    ),
+  );
 }
 
 const quiet = pino({ level: 'silent' });
@@ -51,28 +70,32 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
-export async function startHarness(options: { worker?: boolean; config?: Config } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  worker?: boolean;
+  config?: Config;
+  /** Delays of the WhatsApp sandbox's status webhooks (it runs on its own local server speaking Meta's formats). */
+  sandboxDelays?: Partial<SandboxDelays>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   installTemporalLogging(quiet);
   const config = options.config ?? testConfig();
   const orm = await openOrm(config.DATABASE_URL!);
   const endpoints = { databaseUrl: config.DATABASE_URL!, temporalAddress: config.TEMPORAL_ADDRESS! };
   const services = await buildServices(config, endpoints, orm, quiet);
   const temporal = services.temporal;
-  const app = await buildApp(services, { logger: false });
+  const app = await buildApp(services, { logger: false, mountSandbox: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const worker = options.worker
-    ? await startWorker(
-        {
-          address: config.TEMPORAL_ADDRESS!,
-          namespace: config.TEMPORAL_NAMESPACE,
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowBundle: await workflowBundle(),
-        },
-        { orm },
-      )
-    : undefined;
+  const sandbox = await startSandboxServer({
+    webhookUrl: `${url}/webhook/meta`,
+    appSecret: services.webhookSecret!,
+    delaysMs: { sent: 50, delivered: 150, read: 300, ...options.sandboxDelays },
+    retryDelaysMs: [100, 300, 1000],
+    log: { info() {}, warn() {}, error() {} },
+  });
+  const worker = options.worker ? await startTestWorker(config, orm, sandbox.url) : undefined;
 
   return {
     app,
@@ -82,8 +105,10 @@ export async function startHarness(options: { worker?: boolean; config?: Config 
     temporal,
     config,
     worker,
+    sandbox,
     async close() {
       await app.close();
+      await sandbox.close();
       await worker?.stop();
       await temporal.connection.close();
       await orm.close();

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../shared/errors.ts';
+import { units, type Units } from '../../shared/money.ts';
+import { findMessageEntry, postEntry } from '../billing/ledger.service.ts';
+import { renderTemplate } from '../templates/render.ts';
+import type { TemplateCategory } from '../templates/template.entity.ts';
+import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
+
+// The steps of a message's dispatch, called by the workflow's activities. Each is idempotent: run twice
+// (a retried activity, a worker that died after committing), it finds its own earlier work and stops.
+
+type Row = Record<string, any>;
+export type Prices = Record<TemplateCategory, Units>;
+
+export async function recordEvent(
+  em: EntityManager,
+  messageId: string,
+  status: string,
+  source: 'API' | 'WORKFLOW' | 'PROVIDER',
+  options: { occurredAt?: Date; errorCode?: number | undefined; detail?: string | undefined } = {},
+): Promise<boolean> {
+  const rows = await em.execute<Row[]>(
+    `insert into message_status_event (id, message_id, status, occurred_at, source, provider_error_code, detail)
+     values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing returning id`,
+    [randomUUID(), messageId, status, options.occurredAt ?? new Date(), source, options.errorCode ?? null, options.detail ?? null],
+  );
+  return rows.length > 0;
+}
+
+async function lockMessage(tx: EntityManager, messageId: string): Promise<Row> {
+  const rows = await tx.execute<Row[]>('select * from message where id = ? for update', [messageId]);
+  if (!rows[0]) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  return rows[0];
+}
+
+async function failMessage(tx: EntityManager, messageId: string, reason: string, detail: string, errorCode?: number) {
+  await tx.execute(
+    `update message set status = 'FAILED', failure_reason = ?, failure_detail = ?, provider_error_code = ?,
+       failed_at = coalesce(failed_at, now()), updated_at = now()
+     where id = ? and status not in ('DELIVERED', 'READ')`,
+    [reason, detail.slice(0, 500), errorCode ?? null, messageId],
+    'run',
+  );
+  await recordEvent(tx, messageId, 'FAILED', 'WORKFLOW', { errorCode, detail: `${reason}: ${detail}`.slice(0, 500) });
+}
+
+export type DebitResult = { ok: true; charged: boolean } | { ok: false; reason: string };
+
+/**
+ * The debit, in one transaction: lock the message row, re-check that the template is still APPROVED and
+ * the contact still opted in, render the parameters, then post the DEBIT/MESSAGE entry (which locks the
+ * tenant's balance row and checks funds) and mark the message DISPATCHING with its cost.
+ */
+export async function debitForDispatch(em: EntityManager, prices: Prices, messageId: string): Promise<DebitResult> {
+  return em.transactional(async (tx) => {
+    const message = await lockMessage(tx, messageId);
+    if (message.status === 'FAILED' || message.status === 'CANCELLED') return { ok: false, reason: message.failure_reason ?? message.status };
+    if (message.status !== 'SCHEDULED') return { ok: true, charged: message.charge_state === 'CHARGED' };
+
+    const [template] = await tx.execute<Row[]>('select * from template where id = ? and tenant_id = ?', [message.template_id, message.tenant_id]);
+    const [contact] = await tx.execute<Row[]>('select * from contact where id = ? and tenant_id = ?', [message.contact_id, message.tenant_id]);
+    const refuse = async (reason: string, detail: string) => {
+      await failMessage(tx, messageId, reason, detail);
+      return { ok: false as const, reason };
+    };
+    if (!template || template.status !== 'APPROVED') return refuse('TEMPLATE_NOT_APPROVED', `the template is ${template?.status ?? 'gone'}`);
+    if (!contact || contact.opted_out) return refuse('CONTACT_OPTED_OUT', 'the contact has opted out');
+    const rendered = renderTemplate(
+      { content: template.content, variables: template.variables },
+      { phone: contact.phone, name: contact.name, attributes: contact.attributes },
+      message.parameters,
+    );
+    if (!rendered.ok) return refuse('MISSING_PARAMETERS', `no value for ${rendered.missing.join(', ')}`);
+
+    const price = prices[template.category as TemplateCategory];
+    let charged = false;
+    if (price > 0n) {
+      try {
+        await postEntry(tx, { tenantId: message.tenant_id, type: 'DEBIT', reason: 'MESSAGE', amount: price, messageId, description: `Message to ${contact.phone}` });
+        charged = true;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        if (error.reason === 'INSUFFICIENT_FUNDS') return refuse('INSUFFICIENT_FUNDS', error.message);
+        if (error.reason !== 'ALREADY_POSTED') throw error;
+        charged = true;
+      }
+    }
+    await tx.execute(
+      `update message set status = 'DISPATCHING', charge_state = ?, cost = ?, category = ?, body_parameters = ?::jsonb, updated_at = now()
+       where id = ?`,
+      [charged ? 'CHARGED' : 'NONE', price, template.category, JSON.stringify(rendered.parameters), messageId],
+      'run',
+    );
+    await recordEvent(tx, messageId, 'DISPATCHING', 'WORKFLOW');
+    return { ok: true, charged };
+  });
+}
+
+export type SendResult = { ok: true; wamid: string } | { ok: false; reason: string; errorCode: number | undefined };
+
+/**
+ * The provider call. Meta has no idempotency key: if this worker dies after Meta accepted the message but
+ * before the wamid below is stored, the retried activity sends it again. That window is the HTTP round
+ * trip plus one UPDATE; everything before it is checked so a completed send is never repeated.
+ */
+export async function sendToProvider(em: EntityManager, sender: WhatsAppSender, messageId: string): Promise<SendResult> {
+  const [row] = await em.execute<Row[]>(
+    `select m.status, m.provider_message_id, m.body_parameters, c.phone, t.name as template_name, t.language
+     from message m join contact c on c.id = m.contact_id join template t on t.id = m.template_id where m.id = ?`,
+    [messageId],
+  );
+  if (!row) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  if (row.provider_message_id) return { ok: true, wamid: row.provider_message_id };
+  if (row.status !== 'DISPATCHING') return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
+
+  let wamid: string;
+  try {
+    ({ wamid } = await sender.sendTemplate({
+      to: row.phone,
+      templateName: row.template_name,
+      language: row.language,
+      bodyParameters: row.body_parameters ?? [],
+    }));
+  } catch (error) {
+    if (error instanceof WhatsAppError && error.advice !== 'retry') {
+      await em.transactional((tx) => failMessage(tx, messageId, 'PROVIDER_REJECTED', error.message, error.code));
+      return { ok: false, reason: 'PROVIDER_REJECTED', errorCode: error.code };
+    }
+    throw error; // retryable: the activity's retry policy backs off and tries again
+  }
+  await em.transactional(async (tx) => {
+    await tx.execute(
+      `update message set provider_message_id = ?, status = case when status = 'DISPATCHING' then 'SENT' else status end,
+         sent_at = coalesce(sent_at, now()), updated_at = now() where id = ?`,
+      [wamid, messageId],
+      'run',
+    );
+    await recordEvent(tx, messageId, 'SENT', 'WORKFLOW', { detail: `accepted by WhatsApp as ${wamid}` });
+  });
+  return { ok: true, wamid };
+}
+
+const FAILURE_DETAIL: Record<string, string> = {
+  DELIVERY_FAILED: 'WhatsApp reported that the message could not be delivered',
+  PROVIDER_UNAVAILABLE: 'WhatsApp did not accept the message after repeated attempts',
+};
+
+/** Gives a failed message's charge back: one CREDIT/REFUND pointing at its debit, at most once ever. */
+export async function refundForFailure(
+  em: EntityManager,
+  messageId: string,
+  failure: { reason: string; errorCode: number | undefined },
+): Promise<{ refunded: boolean }> {
+  return em.transactional(async (tx) => {
+    const message = await lockMessage(tx, messageId);
+    if (message.status !== 'FAILED') await failMessage(tx, messageId, failure.reason, FAILURE_DETAIL[failure.reason] ?? failure.reason, failure.errorCode);
+    if (message.charge_state !== 'CHARGED') return { refunded: message.charge_state === 'REFUNDED' };
+    const debit = await findMessageEntry(tx, messageId, 'MESSAGE');
+    if (!debit) return { refunded: false };
+    try {
+      await postEntry(tx, {
+        tenantId: message.tenant_id,
+        type: 'CREDIT',
+        reason: 'REFUND',
+        amount: units(debit.amount),
+        messageId,
+        refundOf: debit.id,
+        description: `Refund: ${failure.reason}`,
+      });
+    } catch (error) {
+      if (!(error instanceof AppError && error.reason === 'ALREADY_POSTED')) throw error;
+    }
+    await tx.execute(`update message set charge_state = 'REFUNDED', updated_at = now() where id = ?`, [messageId], 'run');
+    await recordEvent(tx, messageId, 'REFUNDED', 'WORKFLOW');
+    return { refunded: true };
+  });
+}
+
+/** The cancel update's database half: only a message still waiting for its time can be cancelled. */
+export async function markCancelled(em: EntityManager, messageId: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    await tx.execute(
+      `update message set status = 'CANCELLED', cancelled_at = coalesce(cancelled_at, now()), updated_at = now()
+       where id = ? and status = 'SCHEDULED'`,
+      [messageId],
+      'run',
+    );
+    await recordEvent(tx, messageId, 'CANCELLED', 'API');
+  });
+}
+
+export async function recordReschedule(em: EntityManager, messageId: string, scheduleTime: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    await tx.execute(`update message set schedule_time = ?, updated_at = now() where id = ? and status = 'SCHEDULED'`, [new Date(scheduleTime), messageId], 'run');
+    await recordEvent(tx, messageId, 'RESCHEDULED', 'API', { detail: `now due ${scheduleTime}` });
+  });
+}

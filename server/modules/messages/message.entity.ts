@@ -1,0 +1,60 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { tenantFilter } from '../../db/tenant-scope.ts';
+
+export const MESSAGE_STATUSES = ['SCHEDULED', 'CANCELLED', 'DISPATCHING', 'SENT', 'DELIVERED', 'READ', 'FAILED'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const CHARGE_STATES = ['NONE', 'CHARGED', 'REFUNDED'] as const;
+export type ChargeState = (typeof CHARGE_STATES)[number];
+
+/** One scheduled template message to one contact, driven by its own workflow. */
+export const Message = defineEntity({
+  name: 'Message',
+  tableName: 'message',
+  filters: tenantFilter,
+  properties: {
+    id: p.uuid().primary(),
+    tenantId: p.uuid(),
+    templateId: p.uuid(),
+    contactId: p.uuid(),
+    idempotencyKey: p.string().length(255),
+    requestHash: p.string().length(64),
+    parameters: p.json<Record<string, string>>(),
+    scheduleTime: p.datetime(),
+    status: p.enum(MESSAGE_STATUSES),
+    chargeState: p.enum(CHARGE_STATES),
+    cost: p.bigint('bigint').nullable(),
+    category: p.string().length(16).nullable(),
+    bodyParameters: p.json<string[]>().nullable(),
+    providerMessageId: p.string().length(128).nullable(),
+    failureReason: p.string().length(64).nullable(),
+    providerErrorCode: p.integer().nullable(),
+    failureDetail: p.string().length(500).nullable(),
+    workflowId: p.string().length(64),
+    workflowStarted: p.boolean(),
+    sentAt: p.datetime().nullable(),
+    deliveredAt: p.datetime().nullable(),
+    readAt: p.datetime().nullable(),
+    failedAt: p.datetime().nullable(),
+    cancelledAt: p.datetime().nullable(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
+export type Message = InferEntity<typeof Message>;
+
+/** What happened to a message and when: its status history (provider statuses recorded once each). */
+export const MessageStatusEvent = defineEntity({
+  name: 'MessageStatusEvent',
+  tableName: 'message_status_event',
+  properties: {
+    id: p.uuid().primary(),
+    messageId: p.uuid(),
+    status: p.string().length(16),
+    occurredAt: p.datetime(),
+    source: p.enum(['API', 'WORKFLOW', 'PROVIDER'] as const),
+    providerErrorCode: p.integer().nullable(),
+    detail: p.string().length(500).nullable(),
+    recordedAt: p.datetime(),
+  },
+});
+export type MessageStatusEvent = InferEntity<typeof MessageStatusEvent>;

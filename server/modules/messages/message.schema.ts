@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { creditsOutput, formatCredits } from '../../shared/money.ts';
+import { isoTimestamp } from '../../shared/schemas.ts';
+import { CHARGE_STATES, MESSAGE_STATUSES, type Message, type MessageStatusEvent } from './message.entity.ts';
+
+const nullableTime = isoTimestamp.nullable();
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+export const messageOutput = z
+  .object({
+    id: z.uuid(),
+    templateId: z.uuid(),
+    contactId: z.uuid(),
+    idempotencyKey: z.string(),
+    status: z.enum(MESSAGE_STATUSES),
+    scheduleTime: isoTimestamp,
+    parameters: z.record(z.string(), z.string()),
+    cost: creditsOutput.nullable().meta({ description: 'Credits charged at dispatch (null before)' }),
+    chargeState: z.enum(CHARGE_STATES),
+    providerMessageId: z.string().nullable().meta({ description: "WhatsApp's message id (wamid)" }),
+    failureReason: z.string().nullable(),
+    providerErrorCode: z.number().int().nullable(),
+    sentAt: nullableTime,
+    deliveredAt: nullableTime,
+    readAt: nullableTime,
+    failedAt: nullableTime,
+    cancelledAt: nullableTime,
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+  })
+  .meta({ id: 'Message' });
+
+export const statusEventOutput = z.object({
+  status: z.string(),
+  occurredAt: isoTimestamp,
+  source: z.enum(['API', 'WORKFLOW', 'PROVIDER']),
+  providerErrorCode: z.number().int().nullable(),
+  detail: z.string().nullable(),
+});
+
+export const messageWithHistoryOutput = messageOutput.extend({ history: z.array(statusEventOutput) }).meta({ id: 'MessageWithHistory' });
+
+export const toMessageOutput = (message: Message): z.infer<typeof messageOutput> => ({
+  id: message.id,
+  templateId: message.templateId,
+  contactId: message.contactId,
+  idempotencyKey: message.idempotencyKey,
+  status: message.status,
+  scheduleTime: message.scheduleTime.toISOString(),
+  parameters: message.parameters,
+  cost: message.cost === null || message.cost === undefined ? null : formatCredits(BigInt(message.cost)),
+  chargeState: message.chargeState,
+  providerMessageId: message.providerMessageId ?? null,
+  failureReason: message.failureReason ?? null,
+  providerErrorCode: message.providerErrorCode ?? null,
+  sentAt: iso(message.sentAt),
+  deliveredAt: iso(message.deliveredAt),
+  readAt: iso(message.readAt),
+  failedAt: iso(message.failedAt),
+  cancelledAt: iso(message.cancelledAt),
+  createdAt: message.createdAt.toISOString(),
+  updatedAt: message.updatedAt.toISOString(),
+});
+
+export const toMessageWithHistory = ({ message, history }: { message: Message; history: MessageStatusEvent[] }) => ({
+  ...toMessageOutput(message),
+  history: history.map((event) => ({
+    status: event.status,
+    occurredAt: event.occurredAt.toISOString(),
+    source: event.source,
+    providerErrorCode: event.providerErrorCode ?? null,
+    detail: event.detail ?? null,
+  })),
+});

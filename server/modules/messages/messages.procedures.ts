@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { authedProcedure } from '../../trpc/init.ts';
+import { page, pageInput } from '../../shared/schemas.ts';
+import type { Context } from '../../trpc/context.ts';
+import { MESSAGE_STATUSES } from './message.entity.ts';
+import { messageOutput, messageWithHistoryOutput, toMessageOutput, toMessageWithHistory } from './message.schema.ts';
+import { cancelMessage, getMessage, listMessages, rescheduleMessage } from './messages.service.ts';
+import { scheduleMessage } from './schedule.service.ts';
+
+const scheduleTimeInput = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-12-01T09:00:00Z' })
+  .transform((value) => new Date(value))
+  .meta({ example: '2026-12-01T09:00:00Z' });
+const messageId = z.strictObject({ id: z.uuid() });
+const workflowSettings = (ctx: Context) => ({
+  temporal: ctx.services.temporal,
+  taskQueue: ctx.services.taskQueue,
+  statusWaitMs: ctx.services.config.messageStatusWaitMs,
+});
+
+export const scheduleProcedure = authedProcedure
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/messages/schedule',
+      tags: ['messages'],
+      summary: 'Schedule a template message to a contact',
+      description:
+        'Stores the message and starts its workflow, which sends it at scheduleTime (a past time means now) and charges ' +
+        "the template category's price when it is dispatched. Replaying the same idempotencyKey with the same body " +
+        'returns the same message (200); with a different body it is a 409.',
+      protect: true,
+      successDescription: 'Created (a replay answers 200 with the same message)',
+    },
+    successStatus: 201,
+  })
+  .input(
+    z.strictObject({
+      templateId: z.uuid(),
+      contactId: z.uuid(),
+      scheduleTime: scheduleTimeInput,
+      idempotencyKey: z.string().trim().min(1).max(255).meta({ example: 'welcome-alice-2026-12-01' }),
+      parameters: z.record(z.string().max(64), z.string().max(1024)).optional().meta({ example: { name: 'Alice' } }),
+    }),
+  )
+  .output(messageOutput)
+  .mutation(async ({ ctx, input }) => {
+    const { message, replayed } = await scheduleMessage(ctx.em, workflowSettings(ctx), ctx.principal.tenantId!, {
+      ...input,
+      parameters: input.parameters ?? {},
+    });
+    if (replayed) ctx.replayed = true;
+    return toMessageOutput(message);
+  });
+
+export const getProcedure = authedProcedure
+  .meta({ openapi: { method: 'GET', path: '/messages/{id}', tags: ['messages'], summary: 'Read a message and its status history', protect: true } })
+  .input(messageId)
+  .output(messageWithHistoryOutput)
+  .query(async ({ ctx, input }) => toMessageWithHistory(await getMessage(ctx.em, input.id)));
+
+export const listProcedure = authedProcedure
+  .meta({
+    openapi: { method: 'GET', path: '/messages', tags: ['messages'], summary: "List the caller's tenant's messages", protect: true },
+  })
+  .input(z.strictObject({ ...pageInput, status: z.enum(MESSAGE_STATUSES).optional() }))
+  .output(page(messageOutput))
+  .query(async ({ ctx, input }) => {
+    const result = await listMessages(ctx.em, input);
+    return { items: result.items.map(toMessageOutput), nextCursor: result.nextCursor };
+  });
+
+export const cancelProcedure = authedProcedure
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/messages/{id}/cancel',
+      tags: ['messages'],
+      summary: 'Cancel a message before it is dispatched',
+      description: '200 while its time has not come; 409 once it is being dispatched or finished. Nothing is charged.',
+      protect: true,
+    },
+  })
+  .input(messageId)
+  .output(messageWithHistoryOutput)
+  .mutation(async ({ ctx, input }) => toMessageWithHistory(await cancelMessage(ctx.em, workflowSettings(ctx), input.id)));
+
+export const rescheduleProcedure = authedProcedure
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/messages/{id}/reschedule',
+      tags: ['messages'],
+      summary: 'Move a message to another time before it is dispatched',
+      description: '200 while its time has not come; 409 once it is being dispatched or finished.',
+      protect: true,
+    },
+  })
+  .input(z.strictObject({ id: z.uuid(), scheduleTime: scheduleTimeInput }))
+  .output(messageWithHistoryOutput)
+  .mutation(async ({ ctx, input }) =>
+    toMessageWithHistory(await rescheduleMessage(ctx.em, workflowSettings(ctx), input.id, input.scheduleTime)),
+  );

@@ -1,0 +1,136 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { TENANT_ID_KEY, MESSAGE_STATUS_KEY, messageWorkflowId, type MessageWorkflowInput } from '../../../workflows/shared.ts';
+import { AppError } from '../../shared/errors.ts';
+import { Contact } from '../contacts/contact.entity.ts';
+import { renderTemplate } from '../templates/render.ts';
+import { Template } from '../templates/template.entity.ts';
+import { recordEvent } from './dispatch.service.ts';
+import { Message } from './message.entity.ts';
+
+export interface ScheduleRequest {
+  templateId: string;
+  contactId: string;
+  scheduleTime: Date;
+  idempotencyKey: string;
+  parameters: Record<string, string>;
+}
+
+export interface WorkflowSettings {
+  temporal: Client;
+  taskQueue: string;
+  statusWaitMs: number;
+}
+
+const YEAR_MS = 366 * 24 * 3600 * 1000;
+
+/** Stripe's rule: the same key with the same body is the same request. The body is hashed canonically. */
+function requestHash(request: ScheduleRequest): string {
+  const parameters = Object.fromEntries(Object.entries(request.parameters).sort(([a], [b]) => a.localeCompare(b)));
+  const canonical = JSON.stringify([request.templateId, request.contactId, request.scheduleTime.toISOString(), parameters]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** Read fresh (another request may have just inserted it), by the caller's tenant explicitly. */
+function findByKey(em: EntityManager, tenantId: string, idempotencyKey: string) {
+  return em.fork().findOne(Message, { tenantId, idempotencyKey }, { filters: false });
+}
+
+function replayOf(existing: Message, hash: string): Message {
+  if (existing.requestHash !== hash) {
+    throw new AppError('CONFLICT', 'This idempotencyKey was already used with a different request', { reason: 'IDEMPOTENCY_KEY_REUSED' });
+  }
+  return existing;
+}
+
+/**
+ * Step one of scheduling: validate and store the message row (status SCHEDULED, no workflow yet).
+ * `em` is the caller's tenant-scoped EntityManager. Returns the stored or the replayed message.
+ */
+export async function storeMessage(em: EntityManager, tenantId: string, request: ScheduleRequest, now = new Date()) {
+  if (request.scheduleTime.getTime() > now.getTime() + YEAR_MS) {
+    throw new AppError('BAD_REQUEST', 'scheduleTime may be at most one year ahead', { reason: 'SCHEDULE_TOO_FAR' });
+  }
+  // A time in the past means "now"; it is stored as given, so a replay hashes the same.
+  const hash = requestHash(request);
+  const existing = await findByKey(em, tenantId, request.idempotencyKey);
+  if (existing) return { message: replayOf(existing, hash), replayed: true };
+
+  const template = await em.findOne(Template, { id: request.templateId });
+  if (!template) throw new AppError('UNPROCESSABLE_CONTENT', 'No such template in this tenant', { reason: 'TEMPLATE_NOT_FOUND' });
+  if (template.status !== 'APPROVED') {
+    throw new AppError('UNPROCESSABLE_CONTENT', `The template is ${template.status}, not APPROVED`, { reason: 'TEMPLATE_NOT_APPROVED' });
+  }
+  const contact = await em.findOne(Contact, { id: request.contactId });
+  if (!contact) throw new AppError('UNPROCESSABLE_CONTENT', 'No such contact in this tenant', { reason: 'CONTACT_NOT_FOUND' });
+  if (contact.optedOut) throw new AppError('UNPROCESSABLE_CONTENT', 'The contact has opted out', { reason: 'CONTACT_OPTED_OUT' });
+  const rendered = renderTemplate(template, contact, request.parameters);
+  if (!rendered.ok) {
+    throw new AppError('BAD_REQUEST', `No value for template variable(s) ${rendered.missing.join(', ')}: add them to parameters`, {
+      reason: 'MISSING_PARAMETERS',
+    });
+  }
+
+  const id = randomUUID();
+  const inserted = await em.transactional(async (tx) => {
+    const rows = await tx.execute<{ id: string }[]>(
+      `insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time,
+         workflow_id, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)
+       on conflict (tenant_id, idempotency_key) do nothing returning id`,
+      [id, tenantId, template.id, contact.id, request.idempotencyKey, hash, JSON.stringify(request.parameters), request.scheduleTime,
+        messageWorkflowId(id), now, now],
+    );
+    if (rows[0]) await recordEvent(tx, id, 'SCHEDULED', 'API', { detail: `due ${request.scheduleTime.toISOString()}` });
+    return rows.length > 0;
+  });
+  // Two identical requests raced: the unique key let one insert; the other replays it.
+  if (!inserted) return { message: replayOf((await findByKey(em, tenantId, request.idempotencyKey))!, hash), replayed: true };
+  return { message: await em.fork().findOneOrFail(Message, { id, tenantId }, { filters: false }), replayed: false };
+}
+
+/** Step two: start the message's workflow (idempotent: its id derives from the message id) and note it. */
+export async function startMessageWorkflow(em: EntityManager, settings: WorkflowSettings, message: Message): Promise<void> {
+  const input: MessageWorkflowInput = {
+    messageId: message.id,
+    tenantId: message.tenantId,
+    scheduleTime: message.scheduleTime.toISOString(),
+    statusWaitMs: settings.statusWaitMs,
+  };
+  try {
+    await settings.temporal.workflow.start('messageWorkflow', {
+      taskQueue: settings.taskQueue,
+      workflowId: message.workflowId,
+      args: [input],
+      typedSearchAttributes: [
+        { key: TENANT_ID_KEY, value: message.tenantId },
+        { key: MESSAGE_STATUS_KEY, value: 'SCHEDULED' },
+      ],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  await em.execute('update message set workflow_started = true where id = ? and workflow_started = false', [message.id], 'run');
+}
+
+/** Schedules a message: store the row, then start its workflow. A crash between the two is healed by the reconciler. */
+export async function scheduleMessage(em: EntityManager, settings: WorkflowSettings, tenantId: string, request: ScheduleRequest) {
+  const stored = await storeMessage(em, tenantId, request);
+  if (!stored.message.workflowStarted) await startMessageWorkflow(em, settings, stored.message);
+  return stored;
+}
+
+/**
+ * The reconciler: starts the workflows of stored messages that have none (their API process died between
+ * the two steps). Runs in the worker at start and then periodically; safe to run anywhere, any number of times.
+ */
+export async function startMissingWorkflows(em: EntityManager, settings: WorkflowSettings, olderThanMs = 5_000): Promise<number> {
+  const stale = await em.find(
+    Message,
+    { workflowStarted: false, createdAt: { $lt: new Date(Date.now() - olderThanMs) } },
+    { filters: false, limit: 500, orderBy: { createdAt: 'asc' } },
+  );
+  for (const message of stale) await startMessageWorkflow(em, settings, message);
+  return stale.length;
+}

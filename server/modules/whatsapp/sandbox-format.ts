@@ -1,0 +1,95 @@
+// Meta's wire formats as the sandbox speaks them: the request it validates, its answers, its webhook envelope.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ProviderStatusName } from './types.ts';
+
+const textParameter = z.looseObject({ type: z.literal('text'), text: z.string().min(1) });
+
+/** The template send request, checked as Meta would (the sandbox serves only template messages). */
+export const sandboxSendSchema = z.looseObject({
+  messaging_product: z.literal('whatsapp'),
+  recipient_type: z.literal('individual').optional(),
+  to: z.string().regex(/^\+?\d{7,15}$/, 'must be a phone number with country code, digits only'),
+  type: z.literal('template'),
+  template: z.looseObject({
+    name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'must be lowercase letters, digits and underscores'),
+    language: z.looseObject({ code: z.string().min(2) }),
+    components: z.array(z.looseObject({ type: z.string(), parameters: z.array(textParameter).optional() })).optional(),
+  }),
+});
+
+export type SandboxSendRequest = z.infer<typeof sandboxSendSchema>;
+
+export function bodyParametersOf(request: SandboxSendRequest): string[] {
+  const body = request.template.components?.find((component) => component.type === 'body');
+  return body?.parameters?.map((parameter) => parameter.text) ?? [];
+}
+
+export const newWamid = () => `wamid.${randomBytes(30).toString('base64url')}`;
+const newTraceId = () => `A${randomBytes(15).toString('base64url')}`;
+
+/** Meta's error body: `{error: {message, type, code, error_data: {messaging_product, details}, fbtrace_id}}`. */
+export function metaError(code: number, message: string, details: string, type = 'OAuthException') {
+  return {
+    error: {
+      message: `(#${code}) ${message}`,
+      type,
+      code,
+      error_data: { messaging_product: 'whatsapp', details },
+      fbtrace_id: newTraceId(),
+    },
+  };
+}
+
+export function metaAccepted(input: string, waId: string, wamid: string) {
+  return {
+    messaging_product: 'whatsapp',
+    contacts: [{ input, wa_id: waId }],
+    messages: [{ id: wamid, message_status: 'accepted' }],
+  };
+}
+
+export interface SandboxStatusEvent {
+  wamid: string;
+  status: ProviderStatusName;
+  recipientId: string;
+  error?: { code: number; title: string; details: string };
+}
+
+export interface SandboxIdentity {
+  wabaId: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+}
+
+/** The full webhook envelope Meta posts for one status, stamped with the current time. */
+export function statusEnvelope(identity: SandboxIdentity, event: SandboxStatusEvent) {
+  const status: Record<string, unknown> = {
+    id: event.wamid,
+    status: event.status,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    recipient_id: event.recipientId,
+  };
+  if (event.error) {
+    const { code, title, details } = event.error;
+    status.errors = [{ code, title, message: title, error_data: { details } }];
+  }
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: identity.wabaId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: identity.displayPhoneNumber, phone_number_id: identity.phoneNumberId },
+              statuses: [status],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

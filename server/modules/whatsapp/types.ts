@@ -1,0 +1,65 @@
+import { classifyWhatsAppError, type RetryAdvice } from './errors.ts';
+
+export type { RetryAdvice } from './errors.ts';
+
+export interface TemplateSend {
+  /** E.164 with leading '+', e.g. '+15551234567' (Meta is sent the digits without '+'). */
+  to: string;
+  /** e.g. 'welcome_message' */
+  templateName: string;
+  /** e.g. 'en_US' */
+  language: string;
+  /** In placeholder order; empty → no components. */
+  bodyParameters: string[];
+}
+
+export interface WhatsAppSender {
+  /** Resolves with Meta's message id (wamid) on HTTP 200; otherwise throws WhatsAppError. */
+  sendTemplate(send: TemplateSend): Promise<{ wamid: string }>;
+}
+
+export interface WhatsAppErrorDetails {
+  code?: number | undefined;
+  httpStatus?: number | undefined;
+  fbtraceId?: string | undefined;
+  /** Meta's error_data.details, when given. */
+  details?: string | undefined;
+  /** Overrides the advice derived from code and httpStatus. */
+  advice?: RetryAdvice;
+  cause?: unknown;
+}
+
+/** A send that did not return a wamid: Meta refused it, or it never got an answer. */
+export class WhatsAppError extends Error {
+  /** Meta's error.code, when there was an error body. */
+  readonly code: number | undefined;
+  /** undefined for network errors and timeouts. */
+  readonly httpStatus: number | undefined;
+  readonly advice: RetryAdvice;
+  readonly fbtraceId: string | undefined;
+  readonly details: string | undefined;
+
+  constructor(message: string, details: WhatsAppErrorDetails = {}) {
+    super(message, { cause: details.cause });
+    this.name = 'WhatsAppError';
+    this.code = details.code;
+    this.httpStatus = details.httpStatus;
+    this.fbtraceId = details.fbtraceId;
+    this.details = details.details;
+    this.advice = details.advice ?? classifyWhatsAppError(details.code, details.httpStatus);
+  }
+}
+
+export type ProviderStatusName = 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface ProviderStatus {
+  wamid: string;
+  status: ProviderStatusName;
+  /** From Meta's unix-seconds string. */
+  timestamp: Date;
+  recipientId: string | undefined;
+  /** errors[0].code for failed. */
+  errorCode: number | undefined;
+  /** errors[0].title (or message). */
+  errorTitle: string | undefined;
+}

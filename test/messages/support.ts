@@ -1,0 +1,101 @@
+// A tenant ready to send: an ADMIN, credits, an APPROVED template and contacts whose numbers choose the
+// sandbox's outcome (…0000 failed webhook, …0001 refused send, …0002 throttled twice, others delivered).
+import { expect } from 'vitest';
+import { signPayload } from '../../server/modules/whatsapp/signature.ts';
+import { verifyLedger } from '../../server/modules/billing/ledger-verify.ts';
+import { bearer, registerTenant, superAdmin, type TenantAdmin } from '../support/actors.ts';
+import { rest, type Harness } from '../support/harness.ts';
+
+let phoneSeq = Math.floor(Math.random() * 1000);
+
+export interface SendingTenant extends TenantAdmin {
+  templateId: string;
+  contact(suffix?: string, name?: string): Promise<string>;
+}
+
+export async function sendingTenant(herald: Harness, credits: string | number = '10.00'): Promise<SendingTenant> {
+  const admin = await registerTenant(herald, 'Sender');
+  if (Number(credits) > 0) {
+    const operator = await superAdmin(herald);
+    const topUp = await rest(herald, 'POST', '/billing/add-credits', { tenantId: admin.tenantId, amount: credits, description: 'test credits' }, bearer(operator.token));
+    expect(topUp.status).toBe(200);
+  }
+  const template = await rest(
+    herald,
+    'POST',
+    '/templates',
+    { name: 'welcome_message', content: 'Hello {{1}}, welcome!', variables: ['name'], metaTemplateId: 'meta_12345', status: 'APPROVED' },
+    bearer(admin.token),
+  );
+  expect(template.status).toBe(201);
+  return {
+    ...admin,
+    templateId: template.body.id,
+    async contact(suffix = '4242', name = 'Alice') {
+      // +1 555 NNN SSSS: the last four digits choose the sandbox's outcome.
+      const phone = `+1555${String(phoneSeq++ % 1000).padStart(3, '0')}${suffix}`;
+      const imported = await rest(herald, 'POST', '/contacts/import', { contacts: [{ phone, name }] }, bearer(admin.token));
+      expect(imported.body.imported).toBe(1);
+      const listed = await rest(herald, 'GET', `/contacts?search=${encodeURIComponent(phone.slice(1))}`, undefined, bearer(admin.token));
+      return listed.body.items[0].id as string;
+    },
+  };
+}
+
+export async function schedule(herald: Harness, tenant: SendingTenant, contactId: string, extra: Record<string, unknown> = {}) {
+  return rest(
+    herald,
+    'POST',
+    '/messages/schedule',
+    { templateId: tenant.templateId, contactId, scheduleTime: new Date().toISOString(), idempotencyKey: crypto.randomUUID(), ...extra },
+    bearer(tenant.token),
+  );
+}
+
+/** Polls `GET /messages/{id}` until `accept` holds (or the time is up), returning the last answer. */
+export async function waitForMessage(herald: Harness, token: string, id: string, accept: (message: any) => boolean, timeoutMs = 45_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await rest(herald, 'GET', `/messages/${id}`, undefined, bearer(token));
+    if (accept(response.body) || Date.now() > deadline) return response.body;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export const balanceOf = async (herald: Harness, token: string) => (await rest(herald, 'GET', '/billing/balance', undefined, bearer(token))).body.balance;
+export const ledgerOf = async (herald: Harness, token: string) => (await rest(herald, 'GET', '/billing/ledger?limit=100', undefined, bearer(token))).body.items;
+
+export async function expectLedgerConsistent(herald: Harness) {
+  const report = await verifyLedger((sql) => herald.orm.em.getConnection().execute(sql));
+  expect(report.problems).toEqual([]);
+}
+
+/** Posts a status webhook exactly as Meta would: the full envelope, signed over the raw bytes. */
+export async function postStatus(herald: Harness, wamid: string, status: string, extra: Record<string, unknown> = {}) {
+  const body = Buffer.from(
+    JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102290129340398',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+                statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '15551234567', ...extra }],
+              },
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  const response = await fetch(`${herald.url}/webhook/meta`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(body, herald.services.webhookSecret!) },
+    body,
+  });
+  return response.status;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { extractStatuses, parseWebhookEnvelope } from '../../server/modules/whatsapp/webhook-payload.ts';
+import { inboundMessageOnly, metadata, severalStatuses, status } from './fixtures.ts';
+
+describe("reading statuses out of Meta's webhook envelope", () => {
+  it('flattens every entry, change and status in payload order, skipping status names Herald does not track', () => {
+    expect(extractStatuses(severalStatuses)).toEqual([
+      { wamid: 'wamid.AAA', status: 'sent', timestamp: new Date(1750263773_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined },
+      { wamid: 'wamid.AAA', status: 'delivered', timestamp: new Date(1750263775_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined },
+      {
+        wamid: 'wamid.BBB',
+        status: 'failed',
+        timestamp: new Date(1750263780_000),
+        recipientId: '15551234567',
+        errorCode: 131026,
+        errorTitle: 'Message undeliverable',
+      },
+      { wamid: 'wamid.CCC', status: 'read', timestamp: new Date(1750263790_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined },
+    ]);
+  });
+
+  it('gives no statuses for a customer writing to the business', () => {
+    expect(extractStatuses(inboundMessageOnly)).toEqual([]);
+  });
+
+  it("uses an error's message when it has no title", () => {
+    const payload = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '1',
+          changes: [
+            {
+              field: 'messages',
+              value: { metadata, statuses: [status('wamid.X', 'failed', '1750000000', { errors: [{ code: 131047, message: 'Re-engagement message' }] })] },
+            },
+          ],
+        },
+      ],
+    };
+    expect(extractStatuses(payload)).toMatchObject([{ wamid: 'wamid.X', status: 'failed', errorCode: 131047, errorTitle: 'Re-engagement message' }]);
+  });
+
+  it('skips a malformed status but keeps its neighbours', () => {
+    const payload = {
+      object: 'whatsapp_business_account',
+      entry: [{ changes: [{ value: { statuses: [{ status: 'sent' }, status('wamid.OK', 'delivered', '1750000001')] } }] }],
+    };
+    expect(extractStatuses(payload).map((s) => s.wamid)).toEqual(['wamid.OK']);
+  });
+
+  it('refuses anything that is not the envelope, with a reason', () => {
+    expect(parseWebhookEnvelope({ object: 'page', entry: [] })).toMatchObject({ problem: expect.stringContaining('object') });
+    expect(parseWebhookEnvelope({ object: 'whatsapp_business_account' })).toMatchObject({ problem: expect.stringContaining('entry') });
+    expect(parseWebhookEnvelope([1, 2])).toHaveProperty('problem');
+    expect(() => extractStatuses('hello')).toThrow(TypeError);
+    expect(parseWebhookEnvelope({ object: 'whatsapp_business_account', entry: [], extra: true })).toHaveProperty('envelope');
+  });
+});
