@@ -21,9 +21,10 @@ import {
   type WorkflowPhase,
 } from './shared.ts';
 
-// Database work: short, retried until it succeeds (each activity is idempotent).
+// Database work: short, retried until it succeeds (each activity is idempotent). The timeout is also how
+// long a step of a worker that died waits before another worker retries it.
 const db = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 // The provider call: retryable errors (throttling, 5xx, timeouts) back off; refusals come back as results.
@@ -70,9 +71,10 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   setHandler(
     rescheduleUpdate,
     async (scheduleTime) => {
-      await db.recordReschedule(input.messageId, scheduleTime);
+      // Moved before the write: an old timer firing while the write runs must already see the new time.
       scheduleAt = Date.parse(scheduleTime);
       rescheduled = true;
+      await db.recordReschedule(input.messageId, scheduleTime);
     },
     { validator: (_scheduleTime: string) => onlyWhileWaiting() },
   );
@@ -92,6 +94,8 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
 
   // 2. Debit: locks the tenant's balance row, re-checks template and contact, charges or fails cleanly.
   phase = 'DISPATCHING';
+  // A reschedule to a past time ends the wait while its database write may still run: it goes first.
+  await condition(allHandlersFinished);
   const debit = await db.debitMessage(input.messageId);
   if (!debit.ok) {
     setStatus('FAILED');
