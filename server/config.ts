@@ -54,6 +54,7 @@ const schema = z.object({
   PORT: port(3000),
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
   HERALD_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(DEFAULT_DATA_DIR)),
+  HERALD_API_URL: url('http(s)'),
 
   DATABASE_URL: z.preprocess(
     emptyToUndefined,
@@ -191,7 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             accessToken: values.WHATSAPP_ACCESS_TOKEN!,
           }
         : {
-            baseUrl: values.WHATSAPP_API_BASE_URL ?? `http://127.0.0.1:${values.PORT}/sandbox/graph`,
+            baseUrl: values.WHATSAPP_API_BASE_URL ?? `${(values.HERALD_API_URL ?? `http://127.0.0.1:${values.PORT}`).replace(/\/+$/, '')}/sandbox/graph`,
             version: values.WHATSAPP_API_VERSION,
             phoneNumberId: values.WHATSAPP_PHONE_NUMBER_ID ?? SANDBOX_PHONE_NUMBER_ID,
             accessToken: values.WHATSAPP_ACCESS_TOKEN ?? 'sandbox-token',

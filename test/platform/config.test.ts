@@ -54,6 +54,21 @@ describe('configuration', () => {
     );
   });
 
+  it('derives where messages go: the built-in sandbox by default, Meta in cloud mode', () => {
+    expect(loadConfig({}).whatsapp).toMatchObject({ baseUrl: 'http://127.0.0.1:3000/sandbox/graph', version: 'v23.0' });
+    expect(loadConfig({ HERALD_API_URL: 'http://api:3000/' }).whatsapp.baseUrl).toBe('http://api:3000/sandbox/graph');
+    const cloud = loadConfig({ WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: '123', WHATSAPP_APP_SECRET: 's' });
+    expect(cloud.whatsappMode).toBe('cloud');
+    expect(cloud.whatsapp).toEqual({ baseUrl: 'https://graph.facebook.com', version: 'v23.0', phoneNumberId: '123', accessToken: 't' });
+  });
+
+  it('reads prices exactly and durations in milliseconds', () => {
+    const config = loadConfig({ MESSAGE_PRICE_UTILITY: '0.02', MESSAGE_STATUS_WAIT: '2d', MESSAGE_RECONCILE_INTERVAL: '15s' });
+    expect(config.prices).toEqual({ MARKETING: 500n, UTILITY: 200n, AUTHENTICATION: 150n });
+    expect(config.messageStatusWaitMs).toBe(2 * 86_400_000);
+    expect(config.reconcileIntervalMs).toBe(15_000);
+  });
+
   it('requires the Meta credentials in cloud mode', () => {
     expect(() => loadConfig({ WHATSAPP_MODE: 'cloud' })).toThrow(/WHATSAPP_ACCESS_TOKEN is required when WHATSAPP_MODE=cloud/);
   });
