@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stateQuery } from '../../workflows/shared.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
@@ -36,7 +37,9 @@ describe('a scheduled message, from schedule to read receipt', () => {
     // Operators find it in Temporal by tenant and status.
     const description = await herald.temporal.workflow.getHandle(`message-${read.id}`).describe();
     expect(description.searchAttributes).toMatchObject({ TenantId: [tenant.tenantId] });
-    await expect.poll(async () => (await herald.temporal.workflow.getHandle(`message-${read.id}`).describe()).searchAttributes.MessageStatus, { timeout: 10_000 }).toEqual(['READ']);
+    const handle = herald.temporal.workflow.getHandle(`message-${read.id}`);
+    await expect.poll(async () => (await handle.describe()).searchAttributes.MessageStatus, { timeout: 10_000 }).toEqual(['READ']);
+    expect(await handle.query(stateQuery)).toMatchObject({ phase: 'DONE', status: 'READ', charged: true, refunded: false });
   });
 
   it('refunds exactly once when WhatsApp reports the delivery failed', async () => {

@@ -1,7 +1,9 @@
 // A tenant ready to send: an ADMIN, credits, an APPROVED template and contacts whose numbers choose the
 // sandbox's outcome (…0000 failed webhook, …0001 refused send, …0002 throttled twice, others delivered).
 import { expect } from 'vitest';
+import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { signPayload } from '../../server/modules/whatsapp/signature.ts';
+import type { ProviderStatusName } from '../../server/modules/whatsapp/types.ts';
 import { verifyLedger } from '../../server/modules/billing/ledger-verify.ts';
 import { bearer, registerTenant, superAdmin, type TenantAdmin } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
@@ -70,28 +72,14 @@ export async function expectLedgerConsistent(herald: Harness) {
   expect(report.problems).toEqual([]);
 }
 
-/** Posts a status webhook exactly as Meta would: the full envelope, signed over the raw bytes. */
-export async function postStatus(herald: Harness, wamid: string, status: string, extra: Record<string, unknown> = {}) {
-  const body = Buffer.from(
-    JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: '102290129340398',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-                statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '15551234567', ...extra }],
-              },
-            },
-          ],
-        },
-      ],
-    }),
+/** Posts a status webhook exactly as Meta would: the full envelope (the sandbox's builder), signed over the raw bytes. */
+export async function postStatus(herald: Harness, wamid: string, status: ProviderStatusName, extra: Record<string, unknown> = {}) {
+  const envelope = statusEnvelope(
+    { wabaId: '102290129340398', phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881' },
+    { wamid, status, recipientId: '15551234567' },
   );
+  Object.assign(envelope.entry[0]!.changes[0]!.value.statuses[0]!, extra);
+  const body = Buffer.from(JSON.stringify(envelope));
   const response = await fetch(`${herald.url}/webhook/meta`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(body, herald.services.webhookSecret!) },
