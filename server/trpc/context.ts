@@ -11,8 +11,11 @@ export interface Context {
   principal: Principal | undefined;
   /** Why a token that came along was refused; reported by procedures that need a caller. */
   authError: AppError | undefined;
-  /** Set by a creating procedure that created nothing new (an idempotent replay): answer 200, not 201. */
-  replayed?: boolean;
+  /**
+   * What a procedure tells the HTTP layer. An object made once per request: middlewares hand procedures a
+   * copy of the context, so a flag set on the copy itself would never reach `responseMeta`.
+   */
+  response: { replayed: boolean };
 }
 
 export async function createContextInner(
@@ -34,7 +37,7 @@ export async function createContextInner(
       }
     }
   }
-  return { services, requestId: options.requestId ?? 'internal', principal, authError };
+  return { services, requestId: options.requestId ?? 'internal', principal, authError, response: { replayed: false } };
 }
 
 export function createHttpContextFactory(services: Services) {

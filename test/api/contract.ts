@@ -1,5 +1,6 @@
 // The REST contract of ARCHITECTURE.md as data, written from the document (not from the code), so the
-// tests that walk it check the code against the contract. Message and webhook routes join with their issue.
+// tests that walk it check the code against the contract. Meta's webhook routes are no procedures: test/whatsapp and
+// test/messages cover them.
 export type Caller = 'anonymous' | 'SUB_ADMIN' | 'ADMIN' | 'SUPER_ADMIN';
 
 export interface ContractRoute {
@@ -11,6 +12,10 @@ export interface ContractRoute {
   allowed: readonly Caller[];
   /** The success status over REST. */
   status: 200 | 201;
+  /** Input fields that travel in the path, written `{name}` in `path` as OpenAPI does. */
+  pathParams?: readonly string[];
+  /** A POST whose whole input is in its path: it documents no request body. */
+  noBody?: true;
 }
 
 const anyone: Caller[] = ['anonymous', 'SUB_ADMIN', 'ADMIN', 'SUPER_ADMIN'];
@@ -28,4 +33,35 @@ export const CONTRACT: ContractRoute[] = [
   { method: 'POST', path: '/billing/add-credits', procedure: 'billing.addCredits', allowed: ['SUPER_ADMIN'], status: 200 },
   { method: 'GET', path: '/billing/balance', procedure: 'billing.balance', allowed: ['SUB_ADMIN', 'ADMIN', 'SUPER_ADMIN'], status: 200 },
   { method: 'GET', path: '/billing/ledger', procedure: 'billing.ledger', allowed: ['ADMIN', 'SUPER_ADMIN'], status: 200 },
+  { method: 'POST', path: '/messages/schedule', procedure: 'messages.schedule', allowed: ['ADMIN', 'SUB_ADMIN'], status: 201 },
+  { method: 'GET', path: '/messages/{id}', procedure: 'messages.get', allowed: ['ADMIN', 'SUB_ADMIN'], status: 200, pathParams: ['id'] },
+  { method: 'GET', path: '/messages', procedure: 'messages.list', allowed: ['ADMIN', 'SUB_ADMIN'], status: 200 },
+  {
+    method: 'POST',
+    path: '/messages/{id}/cancel',
+    procedure: 'messages.cancel',
+    allowed: ['ADMIN', 'SUB_ADMIN'],
+    status: 200,
+    pathParams: ['id'],
+    noBody: true,
+  },
+  {
+    method: 'POST',
+    path: '/messages/{id}/reschedule',
+    procedure: 'messages.reschedule',
+    allowed: ['ADMIN', 'SUB_ADMIN'],
+    status: 200,
+    pathParams: ['id'],
+  },
 ];
+
+/** The concrete path for `input`, and what is left of the input for the query or the body. */
+export function fillPath(route: ContractRoute, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+  const rest = { ...input };
+  let path = route.path;
+  for (const name of route.pathParams ?? []) {
+    path = path.replace(`{${name}}`, encodeURIComponent(String(rest[name])));
+    delete rest[name];
+  }
+  return { path, rest };
+}

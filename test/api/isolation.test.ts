@@ -12,6 +12,7 @@ describe("one tenant never reaches another tenant's data", () => {
   let acme: TenantAdmin;
   let globex: TenantAdmin;
   let globexSub: string;
+  let acmeMessage: string;
 
   beforeAll(async () => {
     herald = await startHarness();
@@ -20,7 +21,7 @@ describe("one tenant never reaches another tenant's data", () => {
     globexSub = (await createTenantUser(herald, globex, 'SUB_ADMIN')).token;
     const operator = await superAdmin(herald);
     await rest(herald, 'POST', '/contacts/import', { contacts: [{ phone: '+15550001111', name: 'Acme Secret' }] }, bearer(acme.token));
-    await rest(
+    const template = await rest(
       herald,
       'POST',
       '/templates',
@@ -28,19 +29,28 @@ describe("one tenant never reaches another tenant's data", () => {
       bearer(acme.token),
     );
     await rest(herald, 'POST', '/billing/add-credits', { tenantId: acme.tenantId, amount: 42, description: 'acme money' }, bearer(operator.token));
+    // A message Acme scheduled an hour ahead: still waiting, so cancel and reschedule would be allowed to Acme.
+    const contactId = (await rest(herald, 'GET', '/contacts', undefined, bearer(acme.token))).body.items[0].id;
+    const scheduleTime = new Date(Date.now() + 3600_000).toISOString();
+    const body = { templateId: template.body.id, contactId, scheduleTime, idempotencyKey: 'acme-1' };
+    acmeMessage = (await rest(herald, 'POST', '/messages/schedule', body, bearer(acme.token))).body.id;
   });
   afterAll(() => herald?.close());
 
   // Every route that takes an id, called by Globex with Acme's id and with an id that exists nowhere.
-  const ID_ROUTES = [
-    { name: 'balance of another tenant', path: (id: string) => `/billing/balance?tenantId=${id}` },
-    { name: 'ledger of another tenant', path: (id: string) => `/billing/ledger?tenantId=${id}` },
+  const later = { scheduleTime: new Date(Date.now() + 2 * 3600_000).toISOString() };
+  const ID_ROUTES: { name: string; method: 'GET' | 'POST'; path: (id: string) => string; acmeId: () => string; body?: object }[] = [
+    { name: 'balance of another tenant', method: 'GET', path: (id) => `/billing/balance?tenantId=${id}`, acmeId: () => acme.tenantId },
+    { name: 'ledger of another tenant', method: 'GET', path: (id) => `/billing/ledger?tenantId=${id}`, acmeId: () => acme.tenantId },
+    { name: 'message of another tenant', method: 'GET', path: (id) => `/messages/${id}`, acmeId: () => acmeMessage },
+    { name: 'cancelling a message of another tenant', method: 'POST', path: (id) => `/messages/${id}/cancel`, acmeId: () => acmeMessage, body: {} },
+    { name: 'rescheduling a message of another tenant', method: 'POST', path: (id) => `/messages/${id}/reschedule`, acmeId: () => acmeMessage, body: later },
   ];
 
   for (const route of ID_ROUTES) {
     it(`${route.name}: 404, the same as for an id that does not exist`, async () => {
-      const foreign = await rest(herald, 'GET', route.path(acme.tenantId), undefined, bearer(globex.token));
-      const missing = await rest(herald, 'GET', route.path(randomUUID()), undefined, bearer(globex.token));
+      const foreign = await rest(herald, route.method, route.path(route.acmeId()), route.body, bearer(globex.token));
+      const missing = await rest(herald, route.method, route.path(randomUUID()), route.body, bearer(globex.token));
       expect(foreign.status).toBe(404);
       expect(missing.status).toBe(404);
       expect(foreign.body).toEqual(missing.body);
@@ -57,6 +67,8 @@ describe("one tenant never reaches another tenant's data", () => {
     }
     const users = await rest(herald, 'GET', '/users?limit=100', undefined, bearer(globex.token));
     expect(users.body.items.every((user: { tenantId: string }) => user.tenantId === globex.tenantId)).toBe(true);
+    const messages = await rest(herald, 'GET', '/messages?limit=100', undefined, bearer(globexSub));
+    expect(messages.body.items).toEqual([]);
     const ledger = await rest(herald, 'GET', '/billing/ledger', undefined, bearer(globex.token));
     expect(ledger.body.items).toEqual([]);
     const balance = await rest(herald, 'GET', '/billing/balance', undefined, bearer(globex.token));
@@ -68,6 +80,11 @@ describe("one tenant never reaches another tenant's data", () => {
     expect(JSON.stringify(contacts.body)).toContain('Acme Secret');
     const balance = await rest(herald, 'GET', '/billing/balance', undefined, bearer(acme.token));
     expect(balance.body.balance).toBe('42.0000');
+    // Globex's cancel and reschedule attempts above changed nothing.
+    const message = await rest(herald, 'GET', `/messages/${acmeMessage}`, undefined, bearer(acme.token));
+    expect(message.status).toBe(200);
+    expect(message.body).toMatchObject({ status: 'SCHEDULED', history: [expect.objectContaining({ status: 'SCHEDULED' })] });
+    expect(message.body.scheduleTime).not.toBe(later.scheduleTime);
   });
 
   it('refuses to import into another tenant by naming it in the body', async () => {

@@ -28,7 +28,12 @@ describe('the OpenAPI document', () => {
       expect(operation.tags?.length, `${route.method} ${route.path} tags`).toBeGreaterThan(0);
       expect(Object.keys(operation.responses).filter((code) => code.startsWith('2')), `${route.path} success`).toEqual([String(route.status)]);
       expect(operation.responses[String(route.status)].content['application/json'].schema, `${route.path} response`).toBeDefined();
-      if (route.method === 'POST') expect(operation.requestBody?.content['application/json'], `${route.path} body`).toBeDefined();
+      if (route.method === 'POST' && !route.noBody) expect(operation.requestBody?.content['application/json'], `${route.path} body`).toBeDefined();
+      if (route.noBody) expect(operation.requestBody, `${route.path} has no body`).toBeUndefined();
+      const inPath = (operation.parameters ?? []).filter((parameter: { in: string }) => parameter.in === 'path');
+      expect(inPath.map((parameter: { name: string; required: boolean }) => [parameter.name, parameter.required]), `${route.path} path`).toEqual(
+        (route.pathParams ?? []).map((name) => [name, true]),
+      );
     }
   });
 

@@ -6,7 +6,7 @@ import { verifyLedger } from '../../server/modules/billing/ledger-verify.ts';
 import { formatCredits, parseCredits, units } from '../../server/shared/money.ts';
 import { bearer, registerTenant, superAdmin, type Actor, type TenantAdmin } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { expectLedgerConsistent, topUp } from './support.ts';
+import { expectLedgerConsistent, topUp, storedMessage, messageRow, pgRun } from './support.ts';
 
 describe('the ledger keeps money exact, append-only and serialised', () => {
   let herald: Harness;
@@ -68,7 +68,7 @@ describe('the ledger keeps money exact, append-only and serialised', () => {
       type: 'DEBIT',
       reason: 'MESSAGE',
       amount: units(401),
-      messageId: randomUUID(),
+      messageId: await storedMessage(herald, acme.tenantId),
     });
 
     await expect(overdraw).rejects.toMatchObject({ code: 'UNPROCESSABLE_CONTENT', reason: 'INSUFFICIENT_FUNDS' });
@@ -79,7 +79,7 @@ describe('the ledger keeps money exact, append-only and serialised', () => {
   it('debits to exactly zero, refunds a debit once, and refuses a second debit for the same message', async () => {
     const acme = await registerTenant(herald);
     await topUp(herald, operator, acme.tenantId, '0.0500');
-    const messageId = randomUUID();
+    const messageId = await storedMessage(herald, acme.tenantId);
     const debit = { tenantId: acme.tenantId, type: 'DEBIT', reason: 'MESSAGE', amount: units(500), messageId } as const;
 
     const charged = await postEntry(herald.orm.em.fork(), debit);
@@ -117,10 +117,11 @@ describe('the ledger keeps money exact, append-only and serialised', () => {
         `insert into ledger_entry (id, tenant_id, type, reason, amount, balance_after) values ($1, $2, 'CREDIT', 'TOPUP', 50000, 60000)`,
         [topUpId, tenantId],
       );
+      const messageId = await messageRow(pgRun(client), tenantId);
       await client.query(
         `insert into ledger_entry (id, tenant_id, type, reason, amount, balance_after, message_id, refund_of)
          values ($1, $2, 'CREDIT', 'REFUND', 30000, 90000, $3, $4)`,
-        [randomUUID(), tenantId, randomUUID(), topUpId],
+        [randomUUID(), tenantId, messageId, topUpId],
       );
 
       const report = await verifyLedger(async (sql) => (await client.query(sql)).rows);

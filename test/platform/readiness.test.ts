@@ -20,10 +20,12 @@ describe('/readyz follows the database and Temporal', () => {
   let scratch: string;
   let postgres: RunningPostgres;
   let herald: Harness;
+  let exitHandlersBefore = 0;
 
   beforeAll(async () => {
     // A PostgreSQL of this test's own, so stopping it disturbs no other test.
     scratch = await mkdtemp(path.join(os.tmpdir(), 'herald-readyz-'));
+    exitHandlersBefore = process.listenerCount('beforeExit');
     // mkdtemp makes it private; as root, PostgreSQL runs as another user that must reach its data directory.
     await chmod(scratch, 0o755);
     postgres = await startEmbeddedPostgres({
@@ -39,6 +41,10 @@ describe('/readyz follows the database and Temporal', () => {
     await herald?.close();
     await postgres?.stop();
     await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('starting embedded PostgreSQL leaves no handler that would override the exit code (a failed run must fail)', () => {
+    expect(process.listenerCount('beforeExit')).toBe(exitHandlersBefore);
   });
 
   it('is ready while both answer, 503 naming the database while PostgreSQL is down, ready again after', async () => {

@@ -49,7 +49,8 @@ export const scheduleProcedure = authedProcedure
       ...input,
       parameters: input.parameters ?? {},
     });
-    if (replayed) ctx.replayed = true;
+    // An idempotent replay created nothing: 200, not 201.
+    if (replayed) ctx.response.replayed = true;
     return toMessageOutput(message);
   });
 
