@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { signPayload } from '../../server/modules/whatsapp/signature.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
 import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant } from './support.ts';
@@ -89,6 +90,27 @@ describe("Meta's status webhooks, duplicated and out of order", () => {
     expect(final).toMatchObject({ status: 'DELIVERED', chargeState: 'REFUNDED' });
     expect((await ledgerOf(herald, tenant.token)).filter(REFUND)).toHaveLength(1);
     expect(await balanceOf(herald, tenant.token)).toBe('1.0000');
+  });
+
+  it('handles one POST carrying several entries and statuses for different messages', async () => {
+    const first = await sentMessage(herald);
+    const second = await sentMessage(herald);
+    const identity = { wabaId: '102290129340398', phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881' };
+    const envelope = statusEnvelope(identity, { wamid: first.wamid, status: 'delivered', recipientId: '15551234567' });
+    const change = envelope.entry[0]!.changes[0]!;
+    change.value.statuses.push(...statusEnvelope(identity, { wamid: first.wamid, status: 'read', recipientId: '15551234567' }).entry[0]!.changes[0]!.value.statuses);
+    envelope.entry.push(
+      statusEnvelope(identity, { wamid: second.wamid, status: 'failed', recipientId: '15551234567', error: { code: 131026, title: 'Message undeliverable', details: 'x' } }).entry[0]!,
+    );
+    const body = Buffer.from(JSON.stringify(envelope));
+    const response = await fetch(`${herald.url}/webhook/meta`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(body, herald.services.webhookSecret!) },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect((await waitForMessage(herald, first.tenant.token, first.id, (m) => m.status === 'READ')).status).toBe('READ');
+    expect((await waitForMessage(herald, second.tenant.token, second.id, (m) => m.chargeState === 'REFUNDED')).status).toBe('FAILED');
   });
 
   it('refuses a missing or wrong X-Hub-Signature-256 with 401 and records nothing', async () => {
