@@ -1,7 +1,11 @@
 import type { OpenApiMeta } from 'trpc-to-openapi';
 
-/** Procedure metadata: trpc-to-openapi's, plus the HTTP status of success when it is not 200. */
-export type HeraldMeta = OpenApiMeta<{ successStatus?: 201 }>;
+/**
+ * Procedure metadata: trpc-to-openapi's, plus the HTTP status of success when it is not 200, and the
+ * business errors the operation can answer (documented in the OpenAPI document; 400, and 401/403 for
+ * protected operations, are documented for every operation anyway).
+ */
+export type HeraldMeta = OpenApiMeta<{ successStatus?: 201; errorStatuses?: (401 | 404 | 409 | 413 | 422 | 429)[] }>;
 
 interface ProcedureLike {
   _def: { meta?: HeraldMeta };

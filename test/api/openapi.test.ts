@@ -46,6 +46,16 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents the error answers: 401/403 on protected routes, 404 on routes with an id, the business conflicts', () => {
+    for (const route of CONTRACT) {
+      const responses = Object.keys(document.paths[route.path][route.method.toLowerCase()].responses);
+      if (!route.allowed.includes('anonymous')) expect(responses, route.path).toEqual(expect.arrayContaining(['401', '403']));
+      if (route.path.includes('{')) expect(responses, route.path).toContain('404');
+    }
+    expect(Object.keys(document.paths['/messages/schedule'].post.responses)).toEqual(expect.arrayContaining(['409', '422']));
+    expect(Object.keys(document.paths['/auth/login'].post.responses)).toEqual(expect.arrayContaining(['401', '429']));
+  });
+
   it("carries examples taken from the documentation's seed requests", () => {
     const register = document.paths['/auth/register-tenant'].post.requestBody.content['application/json'].schema;
     expect(JSON.stringify(register)).toContain('acme-corp');

@@ -26,6 +26,7 @@ export const registerTenantProcedure = publicProcedure
       description: 'Creates the tenant and its ADMIN in one transaction and signs the admin in. 409 when the slug or e-mail is taken.',
       successDescription: 'Created',
     },
+    errorStatuses: [409, 429],
     successStatus: 201,
   })
   .input(registerInput)
@@ -46,6 +47,7 @@ export const loginProcedure = publicProcedure
       summary: 'Sign in',
       description: 'Returns a JWT (RS256) for the Authorization header. Unknown e-mail and wrong password are the same 401.',
     },
+    errorStatuses: [401, 429],
   })
   .input(
     z.strictObject({

@@ -17,6 +17,7 @@ export const addCreditsProcedure = authedProcedure
       description: 'SUPER_ADMIN only. Appends a CREDIT/TOPUP ledger entry and returns the new balance. 404 for an unknown tenant.',
       protect: true,
     },
+    errorStatuses: [404],
   })
   .input(
     z.strictObject({
@@ -41,6 +42,7 @@ export const balanceProcedure = authedProcedure
       description: "Tenant users read their own tenant's balance; SUPER_ADMIN must pass `tenantId`.",
       protect: true,
     },
+    errorStatuses: [404],
   })
   .input(
     z.strictObject({
@@ -64,6 +66,7 @@ export const ledgerProcedure = authedProcedure
         "ADMIN reads their own tenant's ledger; SUPER_ADMIN must pass `tenantId`. Newest first; pass `nextCursor` back as `cursor` for the next page.",
       protect: true,
     },
+    errorStatuses: [404],
   })
   .input(
     z.strictObject({

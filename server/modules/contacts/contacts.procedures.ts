@@ -25,6 +25,7 @@ export const importContactsProcedure = authedProcedure
         '400 only when the request itself is malformed or too big.',
       protect: true,
     },
+    errorStatuses: [413],
   })
   .input(importInput)
   .output(importOutput)

@@ -32,6 +32,7 @@ export const scheduleProcedure = authedProcedure
       protect: true,
       successDescription: 'Created (a replay answers 200 with the same message)',
     },
+    errorStatuses: [409, 422],
     successStatus: 201,
   })
   .input(
@@ -81,6 +82,7 @@ export const cancelProcedure = authedProcedure
       description: '200 while its time has not come; 409 once it is being dispatched or finished. Nothing is charged.',
       protect: true,
     },
+    errorStatuses: [409],
   })
   .input(messageId)
   .output(messageWithHistoryOutput)
@@ -96,6 +98,7 @@ export const rescheduleProcedure = authedProcedure
       description: '200 while its time has not come; 409 once it is being dispatched or finished.',
       protect: true,
     },
+    errorStatuses: [409],
   })
   .input(z.strictObject({ id: z.uuid(), scheduleTime: scheduleTimeInput }))
   .output(messageWithHistoryOutput)

@@ -27,6 +27,7 @@ export const createTemplateProcedure = authedProcedure
       protect: true,
       successDescription: 'Created',
     },
+    errorStatuses: [409],
     successStatus: 201,
   })
   .input(

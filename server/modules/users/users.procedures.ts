@@ -15,6 +15,7 @@ export const createUserProcedure = authedProcedure
       protect: true,
       successDescription: 'Created',
     },
+    errorStatuses: [409],
     successStatus: 201,
   })
   .input(
