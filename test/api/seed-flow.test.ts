@@ -7,7 +7,7 @@ import { startHarness, type Harness } from '../support/harness.ts';
 describe('a new business gets going with the client SDK', () => {
   let herald: Harness;
   beforeAll(async () => {
-    herald = await startHarness();
+    herald = await startHarness({ worker: true });
   });
   afterAll(() => herald?.close());
 
@@ -53,6 +53,20 @@ describe('a new business gets going with the client SDK', () => {
     ]);
     const contacts = await admin.contacts.list.query({});
     expect(contacts.items.map((contact) => contact.name).sort()).toEqual(['Alice', 'Bob']);
+
+    // Schedule a welcome message to Alice through the SDK and follow it to the read receipt.
+    const alice = contacts.items.find((contact) => contact.name === 'Alice')!;
+    const message = await admin.messages.schedule.mutate({
+      templateId: template.id,
+      contactId: alice.id,
+      scheduleTime: new Date().toISOString(),
+      idempotencyKey: 'welcome-alice',
+    });
+    expect(message.status).toBe('SCHEDULED');
+    await expect
+      .poll(async () => (await admin.messages.get.query({ id: message.id })).status, { timeout: 30_000, interval: 200 })
+      .toBe('READ');
+    expect(await admin.billing.balance.query({})).toEqual({ tenantId: registered.tenant.id, balance: '99.9800' });
 
     // Errors carry the REST status too.
     await expect(admin.billing.addCredits.mutate({ tenantId: registered.tenant.id, amount: 1, description: 'x' })).rejects.toMatchObject({
