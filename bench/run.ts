@@ -2,10 +2,10 @@
 // throughput (messages fully settled per second), against a throw-away embedded PostgreSQL and a local
 // Temporal dev server of their own.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate, openOrm, type Orm } from '../server/db/orm.ts';
+import { freePort } from '../scripts/lib/ports.ts';
 import { startEmbeddedPostgres, type RunningPostgres } from '../scripts/lib/postgres.ts';
 import { findTemporalCli, startTemporalDevServer, type RunningTemporal } from '../scripts/lib/temporal.ts';
 import { benchContactsImport } from './contacts-import.bench.ts';
@@ -17,15 +17,6 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300);
 const ROUNDS = 5;
 const TARGET_MS = 1000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const ms = (value: number) => `${value.toFixed(1)} ms`;

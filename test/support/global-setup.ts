@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { migrate, openOrm } from '../../server/db/orm.ts';
 import { startEmbeddedPostgres } from '../../scripts/lib/postgres.ts';
 import { findTemporalCli, startTemporalDevServer } from '../../scripts/lib/temporal.ts';
-import { freePort } from './ports.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,7 +4,7 @@ import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts
 import { registerWhatsAppSandbox, startSandboxServer, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { registerWebhookRoutes } from '../../server/modules/whatsapp/webhook-routes.ts';
 import type { ProviderStatus } from '../../server/modules/whatsapp/types.ts';
-import { freePort } from '../support/ports.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
 import { eventually, startReceiver, type Receiver } from './fixtures.ts';
 
 const appSecret = 'shared-app-secret';
