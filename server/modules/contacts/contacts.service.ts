@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
+import { findPage } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
-import { decodeCursor, encodeCursor } from '../../shared/schemas.ts';
 import { Contact } from './contact.entity.ts';
 import { MAX_IMPORT_BATCH, validateContactItem } from './contact-item.ts';
 
@@ -87,21 +87,10 @@ function searchCondition(search: string): FilterQuery<Contact> {
 }
 
 /** The caller's tenant's contacts (the tenant filter scopes the query), oldest first, keyset-paged. */
-export async function listContacts(em: EntityManager, options: ListContactsOptions) {
-  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-  if (options.cursor && !after) throw new AppError('BAD_REQUEST', 'Invalid cursor', { reason: 'INVALID_CURSOR' });
+export function listContacts(em: EntityManager, options: ListContactsOptions) {
   const conditions: FilterQuery<Contact>[] = [];
-  if (after) {
-    conditions.push({ $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] });
-  }
   const search = options.search?.trim();
   if (search) conditions.push(searchCondition(search));
   if (options.optedOut !== undefined) conditions.push({ optedOut: options.optedOut });
-  const rows = await em.find(Contact, conditions.length > 0 ? { $and: conditions } : {}, {
-    orderBy: { createdAt: 'asc', id: 'asc' },
-    limit: options.limit + 1,
-  });
-  const items = rows.slice(0, options.limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > options.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  return findPage(em, Contact, conditions.length > 0 ? { $and: conditions } : {}, options);
 }
