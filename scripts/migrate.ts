@@ -3,10 +3,9 @@
 // express (the ledger's append-only trigger, partial unique indexes, checks), so a generated diff
 // would undo them. Both use DATABASE_URL, or the embedded dev database (started here for the duration).
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { loadConfigOrExit } from '../server/config.ts';
 import { migrate, openOrm } from '../server/db/orm.ts';
-import { openDevDatabase, startEmbeddedPostgres, type RunningPostgres } from './lib/postgres.ts';
+import { openDevDatabase, type RunningPostgres } from './lib/postgres.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const config = loadConfigOrExit();
@@ -15,14 +14,7 @@ const create = process.argv[2] === 'create';
 let postgres: RunningPostgres | undefined;
 let databaseUrl = config.DATABASE_URL;
 if (!databaseUrl) {
-  postgres =
-    (await openDevDatabase({ dataDir: config.HERALD_DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT })) ??
-    (await startEmbeddedPostgres({
-      dataDir: path.join(config.HERALD_DATA_DIR, 'postgres', 'data'),
-      port: config.EMBEDDED_POSTGRES_PORT,
-      database: 'herald',
-      persistent: true,
-    }));
+  postgres = (await openDevDatabase({ dataDir: config.HERALD_DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, create: true }))!;
   databaseUrl = postgres.url;
 }
 

@@ -127,7 +127,7 @@ export type Config = z.infer<typeof schema> & {
   whatsapp: { baseUrl: string; version: string; phoneNumberId: string; accessToken: string };
 };
 
-export const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
+const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
 
 const DURATION_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** "30s", "15m", "72h", "2d" → milliseconds (the schema has checked the form). */

@@ -2,9 +2,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-/** The task queue Herald's worker polls unless TEMPORAL_TASK_QUEUE says otherwise. */
-export const DEFAULT_TASK_QUEUE = 'herald';
-
 /** Search attributes Herald registers on the Temporal namespace (both Keyword). */
 export const SEARCH_ATTRIBUTES = { tenantId: 'TenantId', messageStatus: 'MessageStatus' } as const;
 

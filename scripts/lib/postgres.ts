@@ -28,7 +28,7 @@ export interface RunningPostgres {
 const USER = 'herald';
 
 /** The password is generated once per cluster and kept outside the shared folder, never in the repository. */
-export async function passwordFor(dataDir: string): Promise<string> {
+async function passwordFor(dataDir: string): Promise<string> {
   const shared = path.dirname(dataDir);
   const file = path.join(path.dirname(shared), `${path.basename(shared)}.password`);
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
@@ -116,11 +116,12 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 
 /**
  * The embedded development database (the one `npm start` runs) for one-off scripts: reused when it is
- * already running, started for the script's duration otherwise. Undefined when it was never created.
+ * already running, started for the script's duration otherwise. Undefined when it was never created,
+ * unless `create` asks for it to be initialised.
  */
-export async function openDevDatabase(settings: { dataDir: string; port: number }): Promise<RunningPostgres | undefined> {
+export async function openDevDatabase(settings: { dataDir: string; port: number; create?: boolean }): Promise<RunningPostgres | undefined> {
   const dataDir = path.join(settings.dataDir, 'postgres', 'data');
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) return undefined;
+  if (!settings.create && !existsSync(path.join(dataDir, 'PG_VERSION'))) return undefined;
   if (existsSync(path.join(dataDir, 'postmaster.pid'))) {
     const password = await passwordFor(dataDir);
     const url = `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${settings.port}/herald`;

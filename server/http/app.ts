@@ -46,9 +46,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await registerAuthRateLimit(app, services.config);
 
   const createContext = createHttpContextFactory(services);
-  const onError = ({ error, path }: { error: { code: string; message: string; cause?: unknown }; path?: string }) => {
+  const onError = ({ error, path, ctx }: { error: { code: string; message: string; cause?: unknown }; path?: string; ctx?: Context }) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
-      services.logger.error({ err: error.cause ?? error, path }, 'procedure failed');
+      services.logger.error({ err: error.cause ?? error, path, reqId: ctx?.requestId }, 'procedure failed');
     }
   };
   // A procedure that creates something answers 201 (its meta says so); batches keep tRPC's 200.

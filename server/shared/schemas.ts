@@ -2,9 +2,8 @@ import { z } from 'zod';
 
 /** Timestamps leave Herald as UTC ISO 8601 strings. */
 export const isoTimestamp = z.iso.datetime().meta({ example: '2026-11-26T09:30:00.000Z' });
-export const toIso = (date: Date): string => date.toISOString();
 
-export const uuidSchema = z.uuid();
+const uuidSchema = z.uuid();
 
 /** Pagination input shared by every list: `limit` (1–100, default 50) and an opaque `cursor`. */
 export const pageInput = {

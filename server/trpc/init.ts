@@ -56,7 +56,5 @@ const authenticated = t.middleware(({ ctx, path, next }) => {
 });
 
 export const router = t.router;
-export const middleware = t.middleware;
 export const publicProcedure = t.procedure.use(domainErrors);
 export const authedProcedure = publicProcedure.use(authenticated);
-export const createCallerFactory = t.createCallerFactory;

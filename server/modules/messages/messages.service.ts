@@ -4,7 +4,7 @@ import { cancelUpdate, rescheduleUpdate, TOO_LATE } from '../../../workflows/sha
 import { findPage, type PageOptions } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
 import { Message, MessageStatusEvent, type MessageStatus } from './message.entity.ts';
-import { startMessageWorkflow, type WorkflowSettings } from './schedule.service.ts';
+import { refuseBeyondAYear, startMessageWorkflow, type WorkflowSettings } from './schedule.service.ts';
 
 const notFound = () => new AppError('NOT_FOUND', 'Message not found', { reason: 'MESSAGE_NOT_FOUND' });
 
@@ -51,8 +51,6 @@ export function cancelMessage(em: EntityManager, settings: WorkflowSettings, id:
 }
 
 export function rescheduleMessage(em: EntityManager, settings: WorkflowSettings, id: string, scheduleTime: Date) {
-  if (scheduleTime.getTime() > Date.now() + 366 * 24 * 3600 * 1000) {
-    throw new AppError('BAD_REQUEST', 'scheduleTime may be at most one year ahead', { reason: 'SCHEDULE_TOO_FAR' });
-  }
+  refuseBeyondAYear(scheduleTime);
   return updateWorkflow(em, settings, id, (handle) => handle.executeUpdate(rescheduleUpdate, { args: [scheduleTime.toISOString()] }));
 }

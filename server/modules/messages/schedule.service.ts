@@ -25,6 +25,13 @@ export interface WorkflowSettings {
 
 const YEAR_MS = 366 * 24 * 3600 * 1000;
 
+/** Scheduling (and rescheduling) more than a year ahead is refused. */
+export function refuseBeyondAYear(scheduleTime: Date, now = new Date()): void {
+  if (scheduleTime.getTime() > now.getTime() + YEAR_MS) {
+    throw new AppError('BAD_REQUEST', 'scheduleTime may be at most one year ahead', { reason: 'SCHEDULE_TOO_FAR' });
+  }
+}
+
 /** Stripe's rule: the same key with the same body is the same request. The body is hashed canonically. */
 function requestHash(request: ScheduleRequest): string {
   const parameters = Object.fromEntries(Object.entries(request.parameters).sort(([a], [b]) => a.localeCompare(b)));
@@ -49,9 +56,7 @@ function replayOf(existing: Message, hash: string): Message {
  * `em` is the caller's tenant-scoped EntityManager. Returns the stored or the replayed message.
  */
 export async function storeMessage(em: EntityManager, tenantId: string, request: ScheduleRequest, now = new Date()) {
-  if (request.scheduleTime.getTime() > now.getTime() + YEAR_MS) {
-    throw new AppError('BAD_REQUEST', 'scheduleTime may be at most one year ahead', { reason: 'SCHEDULE_TOO_FAR' });
-  }
+  refuseBeyondAYear(request.scheduleTime, now);
   // A time in the past means "now"; it is stored as given, so a replay hashes the same.
   const hash = requestHash(request);
   const existing = await findByKey(em, tenantId, request.idempotencyKey);
