@@ -12,3 +12,20 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+const bindable = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** A free loopback port in [from, to): for programs that store a port in a smallint (Temporal's membership table). */
+export async function freePortInRange(from: number, to: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port between ${from} and ${to}`);
+}

@@ -1,5 +1,6 @@
 // Starts the real services the suite runs against, once per `npm test`: a fresh embedded PostgreSQL
 // and a Temporal dev server — or uses DATABASE_URL / TEMPORAL_ADDRESS when they are given.
+// TEMPORAL_SERVER=postgres runs Temporal's own server on PostgreSQL instead of the dev server.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { migrate, openOrm } from '../../server/db/orm.ts';
 import { startEmbeddedPostgres } from '../../scripts/lib/postgres.ts';
 import { findTemporalCli, startTemporalDevServer } from '../../scripts/lib/temporal.ts';
+import { startTemporalServer } from '../../scripts/lib/temporal-server.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
 
 declare module 'vitest' {
@@ -38,6 +40,21 @@ export default async function setup(project: TestProject) {
   }
 
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  if (!temporalAddress && process.env.TEMPORAL_SERVER === 'postgres') {
+    // Temporal's databases sit beside Herald's, on the same PostgreSQL server.
+    const target = new URL(databaseUrl);
+    const temporal = await startTemporalServer({
+      postgres: { host: target.hostname, port: Number(target.port || 5432), user: decodeURIComponent(target.username), password: decodeURIComponent(target.password) },
+      databasePrefix: `temporal_${process.pid}`,
+      workDir: path.join(scratch, 'temporal-server'),
+      namespace: 'default',
+      log: (line) => console.log(`[test setup] ${line}`),
+    });
+    stops.push(() => temporal.stop());
+    temporalAddress = temporal.address;
+  } else if (process.env.TEMPORAL_SERVER && process.env.TEMPORAL_SERVER !== 'dev') {
+    throw new Error(`TEMPORAL_SERVER must be "dev" (the default) or "postgres", not "${process.env.TEMPORAL_SERVER}"`);
+  }
   if (!temporalAddress) {
     const cli = findTemporalCli({
       explicitPath: process.env.TEMPORAL_CLI_PATH,
