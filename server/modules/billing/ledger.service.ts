@@ -31,8 +31,10 @@ const MAX_BALANCE_UNITS = 9_223_372_036_854_775_807n;
 type Rows = Record<string, unknown>[];
 
 /**
- * The one way money moves: locks the tenant row (alone — no joins, so FOR UPDATE is valid), computes the
+ * The one way money moves: locks the tenant row (alone — no joins, so the row lock is valid), computes the
  * new balance, updates it and appends the ledger entry with that `balance_after`, all in one transaction.
+ * The lock is FOR NO KEY UPDATE: it serialises postings but, unlike FOR UPDATE, not the FOR KEY SHARE
+ * locks that inserts of the tenant's contacts, templates and messages take for their foreign keys.
  * Inside a caller's transaction (the dispatch debit) it runs as a savepoint of it, so the lock is held
  * until the caller commits, and a refused entry leaves the caller's transaction usable.
  *
@@ -44,7 +46,7 @@ export async function postEntry(em: EntityManager, input: NewLedgerEntry): Promi
   if (input.amount <= 0n) throw new AppError('BAD_REQUEST', 'A ledger amount must be positive', { reason: 'INVALID_AMOUNT' });
   try {
     return await em.transactional(async (tx) => {
-      const locked = await tx.execute<Rows>('select balance::text as balance from tenant where id = ? for update', [input.tenantId]);
+      const locked = await tx.execute<Rows>('select balance::text as balance from tenant where id = ? for no key update', [input.tenantId]);
       if (!locked[0]) throw new AppError('NOT_FOUND', 'Tenant not found', { reason: 'TENANT_NOT_FOUND' });
       const before = units(String(locked[0].balance));
       // A repeated debit is reported as such even when the balance it already spent no longer covers it.
