@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { publicProcedure } from '../../trpc/init.ts';
 import { tenantOutput, toTenantOutput } from '../tenants/tenant.schema.ts';
 import { emailInput, passwordInput, personNameInput, toUserOutput, userOutput } from '../users/user.schema.ts';
+import { limitAuthAttempts } from './auth-rate-limit.ts';
 import { login, registerTenant } from './auth.service.ts';
 
 const registerInput = z.strictObject({
@@ -30,6 +31,10 @@ export const registerTenantProcedure = publicProcedure
     successStatus: 201,
   })
   .input(registerInput)
+  .use(({ ctx, input, next }) => {
+    limitAuthAttempts(ctx, input.adminEmail);
+    return next();
+  })
   .output(z.object({ token: z.string(), tenant: tenantOutput, user: userOutput }))
   .mutation(async ({ ctx, input }) => {
     const { services } = ctx;
@@ -55,6 +60,10 @@ export const loginProcedure = publicProcedure
       password: z.string().min(1).max(256).meta({ example: 'password123' }),
     }),
   )
+  .use(({ ctx, input, next }) => {
+    limitAuthAttempts(ctx, input.email);
+    return next();
+  })
   .output(z.object({ token: z.string(), user: userOutput }))
   .mutation(async ({ ctx, input }) => {
     const { services } = ctx;
