@@ -3,7 +3,7 @@ import { publicProcedure } from '../../trpc/init.ts';
 import { tenantOutput, toTenantOutput } from '../tenants/tenant.schema.ts';
 import { emailInput, passwordInput, personNameInput, toUserOutput, userOutput } from '../users/user.schema.ts';
 import { limitAuthAttempts } from './auth-rate-limit.ts';
-import { login, registerTenant } from './auth.service.ts';
+import { login, refuseOperatorEmail, registerTenant } from './auth.service.ts';
 
 const registerInput = z.strictObject({
   tenantName: z.string().trim().min(1).max(200).meta({ example: 'Acme Corp' }),
@@ -38,6 +38,7 @@ export const registerTenantProcedure = publicProcedure
   .output(z.object({ token: z.string(), tenant: tenantOutput, user: userOutput }))
   .mutation(async ({ ctx, input }) => {
     const { services } = ctx;
+    refuseOperatorEmail(services.config.SUPER_ADMIN_EMAIL, input.adminEmail);
     const result = await registerTenant({ em: services.orm.em.fork(), keys: services.keys, tokens: services.tokens }, input);
     return { token: result.token, tenant: toTenantOutput(result.tenant), user: toUserOutput(result.user) };
   });
