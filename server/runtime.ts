@@ -61,7 +61,15 @@ export async function buildServices(config: Config, endpoints: Endpoints, orm: O
 export async function startApi(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<ApiHandle> {
   if (config.SUPER_ADMIN_EMAIL && config.SUPER_ADMIN_PASSWORD) {
     const outcome = await ensureSuperAdmin(orm.em.fork(), config.SUPER_ADMIN_EMAIL, config.SUPER_ADMIN_PASSWORD);
-    logger.info({ email: config.SUPER_ADMIN_EMAIL, outcome }, 'super admin ready');
+    if (outcome === 'held-by-tenant-user') {
+      // A tenant's user registered this address first; serving on without an operator beats not starting.
+      logger.error(
+        { email: config.SUPER_ADMIN_EMAIL },
+        'SUPER_ADMIN_EMAIL belongs to a tenant user: no platform operator was created; set SUPER_ADMIN_EMAIL to another address',
+      );
+    } else {
+      logger.info({ email: config.SUPER_ADMIN_EMAIL, outcome }, 'super admin ready');
+    }
   }
   const services = await buildServices(config, endpoints, orm, logger);
   const temporal = services.temporal;

@@ -9,7 +9,6 @@ import type { Services } from '../services.ts';
 import { createHttpContextFactory, type Context } from '../trpc/context.ts';
 import { procedureMetas } from '../trpc/meta.ts';
 import { appRouter, type AppRouter } from '../trpc/router.ts';
-import { registerAuthRateLimit } from './auth-rate-limit.ts';
 import { registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
@@ -43,7 +42,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   registerErrorHandlers(app);
-  await registerAuthRateLimit(app, services.config);
 
   const createContext = createHttpContextFactory(services);
   const onError = ({ error, path, ctx }: { error: { code: string; message: string; cause?: unknown }; path?: string; ctx?: Context }) => {

@@ -3,7 +3,7 @@ import type { Role } from '../modules/users/user.entity.ts';
 /**
  * Who may call what: ARCHITECTURE.md's role table, keyed by procedure path, in one place. The
  * `authedProcedure` middleware consults it on every call; a procedure missing here refuses everyone.
- * Public procedures (sign-up, sign-in, the platform echo) use `publicProcedure` and are not listed.
+ * Public procedures (sign-up, sign-in) use `publicProcedure` and are not listed.
  */
 export const ACCESS: Record<string, readonly Role[]> = {
   'users.create': ['ADMIN'],
@@ -21,4 +21,5 @@ export const ACCESS: Record<string, readonly Role[]> = {
   'messages.list': ['ADMIN', 'SUB_ADMIN'],
   'messages.cancel': ['ADMIN', 'SUB_ADMIN'],
   'messages.reschedule': ['ADMIN', 'SUB_ADMIN'],
+  'system.echo': ['SUPER_ADMIN'],
 };

@@ -16,11 +16,20 @@ export interface Context {
    * copy of the context, so a flag set on the copy itself would never reach `responseMeta`.
    */
   response: { replayed: boolean };
+  /** The caller's network address (for rate limits); undefined outside HTTP. */
+  clientIp: string | undefined;
+  /** Sets a header of the HTTP answer, on REST and tRPC alike; does nothing outside HTTP. */
+  setResponseHeader(name: string, value: string): void;
 }
 
 export async function createContextInner(
   services: Services,
-  options: { requestId?: string; authorization?: string | undefined } = {},
+  options: {
+    requestId?: string;
+    authorization?: string | undefined;
+    clientIp?: string;
+    setResponseHeader?: (name: string, value: string) => void;
+  } = {},
 ): Promise<Context> {
   let principal: Principal | undefined;
   let authError: AppError | undefined;
@@ -37,10 +46,24 @@ export async function createContextInner(
       }
     }
   }
-  return { services, requestId: options.requestId ?? 'internal', principal, authError, response: { replayed: false } };
+  return {
+    services,
+    requestId: options.requestId ?? 'internal',
+    principal,
+    authError,
+    response: { replayed: false },
+    clientIp: options.clientIp,
+    setResponseHeader: options.setResponseHeader ?? (() => {}),
+  };
 }
 
 export function createHttpContextFactory(services: Services) {
-  return ({ req }: { req: FastifyRequest; res: FastifyReply }): Promise<Context> =>
-    createContextInner(services, { requestId: String(req.id), authorization: req.headers.authorization });
+  return ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Promise<Context> =>
+    createContextInner(services, {
+      requestId: String(req.id),
+      authorization: req.headers.authorization,
+      clientIp: req.ip,
+      // Both the tRPC adapter and the REST bridge hand over the Fastify reply and keep headers set on it.
+      setResponseHeader: (name, value) => void res.header(name, value),
+    });
 }

@@ -22,13 +22,14 @@ describe('the HTTP surface answers bad requests with clear 4xx JSON, never a 500
   });
 
   it('refuses unknown fields and wrong types with 400 listing the fields', async () => {
-    const unknown = await rest(herald, 'POST', '/system/echo', { text: 'hi', extra: true });
+    // A public procedure, so validation is reached without a token (echo now needs the operator's).
+    const unknown = await rest(herald, 'POST', '/auth/login', { email: 'a@example.com', password: 'hi', extra: true });
     expect(unknown.status).toBe(400);
     expect(unknown.body.data.issues).toEqual([expect.objectContaining({ message: expect.stringContaining('extra') })]);
 
-    const wrongType = await rest(herald, 'POST', '/system/echo', { text: 42 });
+    const wrongType = await rest(herald, 'POST', '/auth/login', { email: 'a@example.com', password: 42 });
     expect(wrongType.status).toBe(400);
-    expect(wrongType.body.data.issues).toEqual([expect.objectContaining({ path: 'text' })]);
+    expect(wrongType.body.data.issues).toEqual([expect.objectContaining({ path: 'password' })]);
   });
 
   it('refuses a body over the limit with 413', async () => {

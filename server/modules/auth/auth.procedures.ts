@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { publicProcedure } from '../../trpc/init.ts';
 import { tenantOutput, toTenantOutput } from '../tenants/tenant.schema.ts';
 import { emailInput, passwordInput, personNameInput, toUserOutput, userOutput } from '../users/user.schema.ts';
-import { login, registerTenant } from './auth.service.ts';
+import { limitAuthAttempts } from './auth-rate-limit.ts';
+import { login, refuseOperatorEmail, registerTenant } from './auth.service.ts';
 
 const registerInput = z.strictObject({
   tenantName: z.string().trim().min(1).max(200).meta({ example: 'Acme Corp' }),
@@ -30,9 +31,14 @@ export const registerTenantProcedure = publicProcedure
     successStatus: 201,
   })
   .input(registerInput)
+  .use(({ ctx, input, next }) => {
+    limitAuthAttempts(ctx, input.adminEmail);
+    return next();
+  })
   .output(z.object({ token: z.string(), tenant: tenantOutput, user: userOutput }))
   .mutation(async ({ ctx, input }) => {
     const { services } = ctx;
+    refuseOperatorEmail(services.config.SUPER_ADMIN_EMAIL, input.adminEmail);
     const result = await registerTenant({ em: services.orm.em.fork(), keys: services.keys, tokens: services.tokens }, input);
     return { token: result.token, tenant: toTenantOutput(result.tenant), user: toUserOutput(result.user) };
   });
@@ -55,6 +61,10 @@ export const loginProcedure = publicProcedure
       password: z.string().min(1).max(256).meta({ example: 'password123' }),
     }),
   )
+  .use(({ ctx, input, next }) => {
+    limitAuthAttempts(ctx, input.email);
+    return next();
+  })
   .output(z.object({ token: z.string(), user: userOutput }))
   .mutation(async ({ ctx, input }) => {
     const { services } = ctx;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
 import { TENANT_FILTER } from '../../db/tenant-scope.ts';
 import { AppError } from '../../shared/errors.ts';
 import { Tenant } from '../tenants/tenant.entity.ts';
@@ -25,6 +26,8 @@ export interface RegisterTenantInput {
 /** Sign-in looks across tenants by e-mail: the one place that lifts the tenant filter. */
 const acrossTenants = { filters: { [TENANT_FILTER]: false } };
 
+const emailTaken = () => new AppError('CONFLICT', 'That e-mail address is already registered', { reason: 'EMAIL_TAKEN' });
+
 export const findUserByEmail = (em: EntityManager, email: string) =>
   em.findOne(User, { email: email.toLowerCase() }, acrossTenants);
 
@@ -36,9 +39,7 @@ export async function registerTenant(deps: AuthDeps, input: RegisterTenantInput)
       if (await em.count(Tenant, { slug: input.slug })) {
         throw new AppError('CONFLICT', `The slug "${input.slug}" is taken`, { reason: 'SLUG_TAKEN' });
       }
-      if (await findUserByEmail(em, input.adminEmail)) {
-        throw new AppError('CONFLICT', 'That e-mail address is already registered', { reason: 'EMAIL_TAKEN' });
-      }
+      if (await findUserByEmail(em, input.adminEmail)) throw emailTaken();
       const tenant = em.create(Tenant, { id: randomUUID(), name: input.tenantName, slug: input.slug, balance: 0n });
       // Ids are plain columns (no ORM relations), so the tenant row must exist before its admin's.
       await em.flush();
@@ -76,20 +77,34 @@ export async function login(deps: AuthDeps, input: { email: string; password: st
   return { token, user };
 }
 
-/** Creates or updates the platform operator from SUPER_ADMIN_EMAIL/SUPER_ADMIN_PASSWORD at start. */
-export async function ensureSuperAdmin(em: EntityManager, email: string, password: string): Promise<'created' | 'updated'> {
+/**
+ * The configured operator's e-mail is reserved: a tenant that registers it first would otherwise hold
+ * the operator's address. Refused with the same 409 as any taken address.
+ */
+export function refuseOperatorEmail(operatorEmail: string | undefined, email: string): void {
+  if (operatorEmail && operatorEmail.trim().toLowerCase() === email.trim().toLowerCase()) throw emailTaken();
+}
+
+export type SuperAdminOutcome = 'created' | 'updated' | 'held-by-tenant-user';
+
+/**
+ * Creates or updates the platform operator from SUPER_ADMIN_EMAIL/SUPER_ADMIN_PASSWORD at start. Each step
+ * is one statement, so replicas starting together cannot collide: the unique e-mail index lets one insert
+ * win and the others update. An address a tenant's user already holds is reported, never overwritten.
+ */
+export async function ensureSuperAdmin(em: SqlEntityManager, email: string, password: string): Promise<SuperAdminOutcome> {
   const normalized = email.trim().toLowerCase();
   const passwordHash = await hashPassword(password);
-  return em.transactional(async (tx) => {
-    const existing = await findUserByEmail(tx, normalized);
-    if (existing && existing.role !== 'SUPER_ADMIN') {
-      throw new Error(`SUPER_ADMIN_EMAIL ${normalized} already belongs to a ${existing.role} of a tenant`);
-    }
-    if (existing) {
-      existing.passwordHash = passwordHash;
-      return 'updated';
-    }
-    tx.create(User, { id: randomUUID(), tenantId: null, email: normalized, passwordHash, name: 'Platform operator', role: 'SUPER_ADMIN' });
-    return 'created';
-  });
+  const inserted = await em.execute<{ id: string }[]>(
+    `insert into app_user (id, tenant_id, email, password_hash, name, role)
+     values (?, null, ?, ?, 'Platform operator', 'SUPER_ADMIN')
+     on conflict ((lower(email))) do nothing returning id`,
+    [randomUUID(), normalized, passwordHash],
+  );
+  if (inserted.length > 0) return 'created';
+  const updated = await em.execute<{ id: string }[]>(
+    `update app_user set password_hash = ? where lower(email) = ? and role = 'SUPER_ADMIN' returning id`,
+    [passwordHash, normalized],
+  );
+  return updated.length > 0 ? 'updated' : 'held-by-tenant-user';
 }

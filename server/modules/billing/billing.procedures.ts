@@ -14,19 +14,36 @@ export const addCreditsProcedure = authedProcedure
       path: '/billing/add-credits',
       tags: ['billing'],
       summary: "Top up a tenant's credit balance",
-      description: 'SUPER_ADMIN only. Appends a CREDIT/TOPUP ledger entry and returns the new balance. 404 for an unknown tenant.',
+      description:
+        'SUPER_ADMIN only. Appends a CREDIT/TOPUP ledger entry and returns it with `balance`, the balance right after it. ' +
+        'With an `idempotencyKey` (unique per tenant), repeating the same request returns the same entry and the same ' +
+        'balance (200) without crediting again; the same key with a different body is a 409. 404 for an unknown tenant.',
       protect: true,
     },
-    errorStatuses: [404],
+    errorStatuses: [404, 409],
   })
   .input(
     z.strictObject({
       tenantId: tenantIdInput.meta({ example: EXAMPLE_TENANT }),
       amount: positiveAmountInput,
       description: z.string().trim().min(1).max(500).meta({ example: 'Initial top-up' }),
+      idempotencyKey: z
+        .string()
+        .trim()
+        .min(1)
+        .max(255)
+        .refine((key) => !key.includes('\u0000'), 'must not contain NUL characters')
+        .optional()
+        .meta({ example: 'topup-acme-2026-11-27' }),
     }),
   )
-  .output(z.object({ tenantId: z.uuid(), balance: creditsOutput, entry: ledgerEntryOutput }))
+  .output(
+    z.object({
+      tenantId: z.uuid(),
+      balance: creditsOutput.meta({ description: "The tenant's balance right after this entry (on a replay, as it was then)" }),
+      entry: ledgerEntryOutput,
+    }),
+  )
   .mutation(async ({ ctx, input }) => {
     const posted = await addCredits(ctx.em, { ...input, createdBy: ctx.principal.userId });
     return { tenantId: input.tenantId, balance: formatCredits(posted.balance), entry: toLedgerEntryOutput(posted.entry) };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import { units, type Units } from '../../shared/money.ts';
@@ -23,11 +24,23 @@ export function resolveTenantScope(callerTenantId: string | undefined, requested
   return requestedTenantId;
 }
 
-/** A platform operator's top-up: one CREDIT/TOPUP entry, attributed to the operator. */
-export function addCredits(
-  em: EntityManager,
-  input: { tenantId: string; amount: Units; description: string; createdBy: string },
-): Promise<PostedEntry> {
+export interface TopUp {
+  tenantId: string;
+  amount: Units;
+  description: string;
+  createdBy: string;
+  idempotencyKey?: string | undefined;
+}
+
+/** What makes two top-ups the same request: tenant, exact amount and description (not who sent it). */
+const topUpHash = (input: TopUp) =>
+  createHash('sha256').update(JSON.stringify([input.tenantId, input.amount.toString(), input.description])).digest('hex');
+
+/**
+ * A platform operator's top-up: one CREDIT/TOPUP entry, attributed to the operator. With an idempotency
+ * key, a retry of the same request returns the entry posted first instead of crediting again.
+ */
+export function addCredits(em: EntityManager, input: TopUp): Promise<PostedEntry> {
   return postEntry(em, {
     tenantId: input.tenantId,
     type: 'CREDIT',
@@ -35,6 +48,7 @@ export function addCredits(
     amount: input.amount,
     description: input.description,
     createdBy: input.createdBy,
+    idempotency: input.idempotencyKey === undefined ? undefined : { key: input.idempotencyKey, requestHash: topUpHash(input) },
   });
 }
 

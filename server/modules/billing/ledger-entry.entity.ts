@@ -24,6 +24,9 @@ export const LedgerEntry = defineEntity({
     refundOf: p.uuid().nullable(),
     description: p.string().length(500).nullable(),
     createdBy: p.uuid().nullable(),
+    /** A top-up's idempotency key and the hash of its request, unique per tenant. */
+    idempotencyKey: p.string().length(255).nullable(),
+    requestHash: p.string().length(64).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { publicProcedure } from '../../trpc/init.ts';
+import { authedProcedure } from '../../trpc/init.ts';
+import { enforceLimits } from '../../trpc/rate-limit.ts';
 import { runEcho } from './echo.service.ts';
+
+/** Each echo starts a workflow: a smoke test needs a few a minute, never a flood. */
+export const ECHO_CALLS_PER_MINUTE = 10;
 
 export const echoInput = z.strictObject({
   text: z.string().min(1).max(200).meta({ example: 'hello herald' }),
@@ -13,18 +17,24 @@ export const echoOutput = z.object({
   workflowId: z.string(),
 });
 
-export const echoProcedure = publicProcedure
+export const echoProcedure = authedProcedure
   .meta({
     openapi: {
-      protect: false,
+      protect: true,
       method: 'POST',
       path: '/system/echo',
       tags: ['system'],
       summary: 'Round trip through Temporal',
       description:
-        'Starts a short workflow whose activity computes a result inside PostgreSQL, and returns it. ' +
-        'Proves the API, Temporal, the worker and the database are wired together.',
+        'SUPER_ADMIN only. Starts a short workflow whose activity computes a result inside PostgreSQL, and returns it. ' +
+        'Proves the API, Temporal, the worker and the database are wired together. ' +
+        `At most ${ECHO_CALLS_PER_MINUTE} calls per operator per minute (429 with Retry-After beyond).`,
     },
+    errorStatuses: [429],
+  })
+  .use(({ ctx, next }) => {
+    enforceLimits(ctx, [{ key: `echo:user:${ctx.principal.userId}`, max: ECHO_CALLS_PER_MINUTE }], 'echo calls');
+    return next();
   })
   .input(echoInput)
   .output(echoOutput)

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authedProcedure } from '../../trpc/init.ts';
 import { page, pageInput } from '../../shared/schemas.ts';
 import { emailInput, passwordInput, personNameInput, toUserOutput, userOutput } from './user.schema.ts';
+import { refuseOperatorEmail } from '../auth/auth.service.ts';
 import { createUser, listUsers } from './users.service.ts';
 
 export const createUserProcedure = authedProcedure
@@ -28,6 +29,7 @@ export const createUserProcedure = authedProcedure
   )
   .output(userOutput)
   .mutation(async ({ ctx, input }) => {
+    refuseOperatorEmail(ctx.services.config.SUPER_ADMIN_EMAIL, input.email);
     const user = await createUser(ctx.em, ctx.principal.tenantId!, input);
     return toUserOutput(user);
   });
