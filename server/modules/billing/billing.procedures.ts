@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../shared/storable.ts';
 import { authedProcedure } from '../../trpc/init.ts';
 import { creditsOutput, formatCredits, positiveAmountInput } from '../../shared/money.ts';
 import { page, pageInput } from '../../shared/schemas.ts';
@@ -23,7 +24,7 @@ export const addCreditsProcedure = authedProcedure
     z.strictObject({
       tenantId: tenantIdInput.meta({ example: EXAMPLE_TENANT }),
       amount: positiveAmountInput,
-      description: z.string().trim().min(1).max(500).meta({ example: 'Initial top-up' }),
+      description: text().trim().min(1).max(500).meta({ example: 'Initial top-up' }),
     }),
   )
   .output(z.object({ tenantId: z.uuid(), balance: creditsOutput, entry: ledgerEntryOutput }))

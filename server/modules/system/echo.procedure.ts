@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { text } from '../../shared/storable.ts';
 import { publicProcedure } from '../../trpc/init.ts';
 import { runEcho } from './echo.service.ts';
 
 export const echoInput = z.strictObject({
-  text: z.string().min(1).max(200).meta({ example: 'hello herald' }),
+  text: text().min(1).max(200).meta({ example: 'hello herald' }),
 });
 
 export const echoOutput = z.object({
