@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { internalErrorMessage } from '../shared/errors.ts';
 
 const CODE_FOR_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -23,7 +24,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
       request.log.error({ err: error }, 'unhandled error');
-      return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });
+      return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: internalErrorMessage(String(request.id)) });
     }
     return reply.code(status).send({ code: CODE_FOR_STATUS[status] ?? 'BAD_REQUEST', message: error.message });
   });

@@ -27,3 +27,6 @@ export class AppError extends Error {
     this.reason = options.reason;
   }
 }
+
+/** What a caller sees of an unexpected fault: no detail, only the id under which the log keeps it. */
+export const internalErrorMessage = (requestId: string | undefined): string => `Internal server error (request id ${requestId ?? 'unknown'})`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSaneDate, text } from './storable.ts';
 
 /** Timestamps leave Herald as UTC ISO 8601 strings. */
 export const isoTimestamp = z.iso.datetime().meta({ example: '2026-11-26T09:30:00.000Z' });
@@ -8,7 +9,7 @@ const uuidSchema = z.uuid();
 /** Pagination input shared by every list: `limit` (1–100, default 50) and an opaque `cursor`. */
 export const pageInput = {
   limit: z.coerce.number().int().min(1).max(100).default(50).meta({ description: 'Page size, 1 to 100' }),
-  cursor: z.string().max(200).optional().meta({ description: 'The `nextCursor` of the previous page' }),
+  cursor: text().max(200).optional().meta({ description: 'The `nextCursor` of the previous page' }),
 };
 
 /** The shape of every list response. */
@@ -24,5 +25,6 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   const [when, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (!when || !id || !uuidSchema.safeParse(id).success) return undefined;
   const createdAt = new Date(when);
-  return Number.isNaN(createdAt.getTime()) ? undefined : { createdAt, id };
+  // A tampered date JavaScript accepts may still be out of PostgreSQL's range.
+  return isSaneDate(createdAt) ? { createdAt, id } : undefined;
 }

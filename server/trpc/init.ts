@@ -1,7 +1,8 @@
 import { TRPCError, initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import { TENANT_FILTER } from '../db/tenant-scope.ts';
-import { AppError } from '../shared/errors.ts';
+import { AppError, internalErrorMessage } from '../shared/errors.ts';
+import { validationReason } from '../shared/validation-reason.ts';
 import { ACCESS } from './access.ts';
 import type { Context } from './context.ts';
 import type { HeraldMeta } from './meta.ts';
@@ -10,14 +11,17 @@ const t = initTRPC
   .context<Context>()
   .meta<HeraldMeta>()
   .create({
-    errorFormatter({ shape, error }) {
+    errorFormatter({ shape, error, ctx }) {
       const cause = error.cause;
+      // A fault's own text (often the database's) is for the log, which keeps it under the same request id.
+      const message = error.code === 'INTERNAL_SERVER_ERROR' ? internalErrorMessage(ctx?.requestId) : shape.message;
       return {
         ...shape,
+        message,
         data: {
           ...shape.data,
           stack: undefined,
-          reason: cause instanceof AppError ? cause.reason : undefined,
+          reason: cause instanceof AppError ? cause.reason : cause instanceof ZodError ? validationReason(cause.issues) : undefined,
           issues:
             cause instanceof ZodError
               ? cause.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))

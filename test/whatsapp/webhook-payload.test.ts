@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractStatuses, parseWebhookEnvelope } from '../../server/modules/whatsapp/webhook-payload.ts';
+import { extractStatuses, parseWebhookEnvelope, statusesOf, type WebhookEnvelope } from '../../server/modules/whatsapp/webhook-payload.ts';
 import { inboundMessageOnly, metadata, severalStatuses, status } from './fixtures.ts';
 
 describe("reading statuses out of Meta's webhook envelope", () => {
@@ -47,6 +47,21 @@ describe("reading statuses out of Meta's webhook envelope", () => {
       entry: [{ changes: [{ value: { statuses: [{ status: 'sent' }, status('wamid.OK', 'delivered', '1750000001')] } }] }],
     };
     expect(extractStatuses(payload).map((s) => s.wamid)).toEqual(['wamid.OK']);
+  });
+
+  it('skips, and reports, a status PostgreSQL could not hold, keeping the ones after it', () => {
+    const statuses = [
+      status('wamid.FAR', 'sent', '99999999999999'),
+      status(`wamid.${'\u0000'}`, 'sent', '1750000001'),
+      status('wamid.OK', 'failed', '1750000002', { errors: [{ code: 2 ** 40, title: `bad${'\u0000'}${'\ud800'}${'t'.repeat(600)}` }] }),
+    ];
+    const skipped: number[] = [];
+    const envelope = { object: 'whatsapp_business_account', entry: [{ changes: [{ value: { statuses } }] }] } as WebhookEnvelope;
+    const kept = statusesOf(envelope, (_problem, index) => skipped.push(index));
+    expect(skipped).toEqual([0, 1]);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ wamid: 'wamid.OK', errorCode: undefined });
+    expect(kept[0]!.errorTitle).toBe(`bad\ufffd${'t'.repeat(496)}`);
   });
 
   it('refuses anything that is not the envelope, with a reason', () => {

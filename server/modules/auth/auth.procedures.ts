@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../shared/storable.ts';
 import { publicProcedure } from '../../trpc/init.ts';
 import { tenantOutput, toTenantOutput } from '../tenants/tenant.schema.ts';
 import { emailInput, passwordInput, personNameInput, toUserOutput, userOutput } from '../users/user.schema.ts';
@@ -6,7 +7,7 @@ import { limitAuthAttempts } from './auth-rate-limit.ts';
 import { login, refuseOperatorEmail, registerTenant } from './auth.service.ts';
 
 const registerInput = z.strictObject({
-  tenantName: z.string().trim().min(1).max(200).meta({ example: 'Acme Corp' }),
+  tenantName: text().trim().min(1).max(200).meta({ example: 'Acme Corp' }),
   slug: z
     .string()
     .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be lowercase letters, digits and inner hyphens, at most 63')

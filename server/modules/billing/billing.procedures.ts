@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../shared/storable.ts';
 import { authedProcedure } from '../../trpc/init.ts';
 import { creditsOutput, formatCredits, positiveAmountInput } from '../../shared/money.ts';
 import { page, pageInput } from '../../shared/schemas.ts';
@@ -26,13 +27,11 @@ export const addCreditsProcedure = authedProcedure
     z.strictObject({
       tenantId: tenantIdInput.meta({ example: EXAMPLE_TENANT }),
       amount: positiveAmountInput,
-      description: z.string().trim().min(1).max(500).meta({ example: 'Initial top-up' }),
-      idempotencyKey: z
-        .string()
+      description: text().trim().min(1).max(500).meta({ example: 'Initial top-up' }),
+      idempotencyKey: text()
         .trim()
         .min(1)
         .max(255)
-        .refine((key) => !key.includes('\u0000'), 'must not contain NUL characters')
         .optional()
         .meta({ example: 'topup-acme-2026-11-27' }),
     }),

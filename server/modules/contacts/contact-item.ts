@@ -1,3 +1,4 @@
+import { isStorableText } from '../../shared/storable.ts';
 import { normalisePhone } from './phone.ts';
 
 /** Contacts per import request; a bigger request is refused as a whole. */
@@ -20,8 +21,6 @@ export interface ValidContact {
 export type ItemResult = { ok: true; contact: ValidContact } | { ok: false; reason: string };
 
 const ALLOWED_FIELDS = new Set(['phone', 'name', 'attributes']);
-// PostgreSQL text refuses NUL, and jsonb refuses unpaired surrogates: refuse them here, per item.
-const UNSTORABLE = /[\u0000\p{Surrogate}]/u;
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -39,7 +38,7 @@ function checkName(value: unknown): { name: string | null } | { reason: string }
   if (value === undefined || value === null) return { name: null };
   if (typeof value !== 'string') return { reason: 'name must be a string' };
   const name = value.trim();
-  if (UNSTORABLE.test(name)) return { reason: 'name contains characters that cannot be stored (NUL or unpaired surrogates)' };
+  if (!isStorableText(name)) return { reason: 'name contains characters that cannot be stored (NUL or unpaired surrogates)' };
   if (lengthOf(name) > CONTACT_LIMITS.nameLength) return { reason: `name is too long (at most ${CONTACT_LIMITS.nameLength} characters)` };
   return { name: name.length > 0 ? name : null };
 }
@@ -60,7 +59,7 @@ function checkAttributes(value: unknown): { attributes: Record<string, string> }
     if (lengthOf(item) > CONTACT_LIMITS.attributeValueLength) {
       return { reason: `attributes are too big: "${key}" is longer than ${CONTACT_LIMITS.attributeValueLength} characters` };
     }
-    if (UNSTORABLE.test(key) || UNSTORABLE.test(item)) {
+    if (!isStorableText(key) || !isStorableText(item)) {
       return { reason: 'attributes contain characters that cannot be stored (NUL or unpaired surrogates)' };
     }
   }

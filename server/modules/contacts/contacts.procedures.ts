@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../shared/storable.ts';
 import { AppError } from '../../shared/errors.ts';
 import { page, pageInput } from '../../shared/schemas.ts';
 import { authedProcedure } from '../../trpc/init.ts';
@@ -53,7 +54,7 @@ export const listContactsProcedure = authedProcedure
   .input(
     z.strictObject({
       ...pageInput,
-      search: z.string().max(200).meta({ description: 'Part of a name, or phone digits', example: '555123' }).optional(),
+      search: text().max(200).meta({ description: 'Part of a name, or phone digits', example: '555123' }).optional(),
       optedOut: optedOutFilter,
     }),
   )

@@ -1,7 +1,28 @@
 import { z } from 'zod';
 import { creditsOutput, formatCredits } from '../../shared/money.ts';
 import { isoTimestamp } from '../../shared/schemas.ts';
+import { text } from '../../shared/storable.ts';
 import { CHARGE_STATES, MESSAGE_STATUSES, type Message, type MessageStatusEvent } from './message.entity.ts';
+
+/** Bounds on schedule `parameters`; a template parameter's value is limited to about 1,024 characters by Meta. */
+export const PARAMETER_LIMITS = { keys: 64, keyLength: 100, valueLength: 1024 } as const;
+
+export const parametersInput = z
+  .record(
+    text().min(1).max(PARAMETER_LIMITS.keyLength, `a parameter name has at most ${PARAMETER_LIMITS.keyLength} characters`),
+    text().max(PARAMETER_LIMITS.valueLength, `a parameter value has at most ${PARAMETER_LIMITS.valueLength} characters`),
+  )
+  .refine((parameters) => Object.keys(parameters).length <= PARAMETER_LIMITS.keys, {
+    message: `at most ${PARAMETER_LIMITS.keys} parameters`,
+    params: { reason: 'TOO_MANY_PARAMETERS' },
+  })
+  .meta({
+    description:
+      `Values for the template's variables, by variable name (at most ${PARAMETER_LIMITS.keys}, names up to ` +
+      `${PARAMETER_LIMITS.keyLength} and values up to ${PARAMETER_LIMITS.valueLength} characters). ` +
+      'Names that are not variables of the template are ignored and not stored.',
+    example: { name: 'Alice' },
+  });
 
 const nullableTime = isoTimestamp.nullable();
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);

@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import { authedProcedure } from '../../trpc/init.ts';
 import { page, pageInput } from '../../shared/schemas.ts';
+import { dateTimeInput, text } from '../../shared/storable.ts';
 import type { Context } from '../../trpc/context.ts';
 import { MESSAGE_STATUSES } from './message.entity.ts';
-import { messageOutput, messageWithHistoryOutput, toMessageOutput, toMessageWithHistory } from './message.schema.ts';
+import { messageOutput, parametersInput, messageWithHistoryOutput, toMessageOutput, toMessageWithHistory } from './message.schema.ts';
 import { cancelMessage, getMessage, listMessages, rescheduleMessage } from './messages.service.ts';
 import { scheduleMessage } from './schedule.service.ts';
 
-const scheduleTimeInput = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-12-01T09:00:00Z' })
-  .transform((value) => new Date(value))
-  .meta({ example: '2026-12-01T09:00:00Z' });
+const scheduleTimeInput = dateTimeInput('2026-12-01T09:00:00Z');
 const messageId = z.strictObject({ id: z.uuid() });
 const workflowSettings = (ctx: Context) => ({
   temporal: ctx.services.temporal,
@@ -40,8 +38,8 @@ export const scheduleProcedure = authedProcedure
       templateId: z.uuid(),
       contactId: z.uuid(),
       scheduleTime: scheduleTimeInput,
-      idempotencyKey: z.string().trim().min(1).max(255).meta({ example: 'welcome-alice-2026-12-01' }),
-      parameters: z.record(z.string().max(64), z.string().max(1024)).optional().meta({ example: { name: 'Alice' } }),
+      idempotencyKey: text().trim().min(1).max(255).meta({ example: 'welcome-alice-2026-12-01' }),
+      parameters: parametersInput.optional(),
     }),
   )
   .output(messageOutput)

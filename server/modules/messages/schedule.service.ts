@@ -39,6 +39,10 @@ function requestHash(request: ScheduleRequest): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+function onlyVariables(parameters: Record<string, string>, variables: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(parameters).filter(([name]) => variables.includes(name)));
+}
+
 /** Read fresh (another request may have just inserted it), by the caller's tenant explicitly. */
 function findByKey(em: EntityManager, tenantId: string, idempotencyKey: string) {
   return em.fork().findOne(Message, { tenantId, idempotencyKey }, { filters: false });
@@ -55,14 +59,17 @@ function replayOf(existing: Message, hash: string): Message {
  * Step one of scheduling: validate and store the message row (status SCHEDULED, no workflow yet).
  * `em` is the caller's tenant-scoped EntityManager. Returns the stored or the replayed message.
  */
-export async function storeMessage(em: EntityManager, tenantId: string, request: ScheduleRequest, now = new Date()) {
-  refuseBeyondAYear(request.scheduleTime, now);
+export async function storeMessage(em: EntityManager, tenantId: string, asked: ScheduleRequest, now = new Date()) {
+  refuseBeyondAYear(asked.scheduleTime, now);
+  const template = await em.findOne(Template, { id: asked.templateId });
+  // Only the template's variables are stored and hashed: other names would be dead weight in every read,
+  // and a replay that differs only in them is the same request.
+  const request = { ...asked, parameters: template ? onlyVariables(asked.parameters, template.variables) : {} };
   // A time in the past means "now"; it is stored as given, so a replay hashes the same.
   const hash = requestHash(request);
   const existing = await findByKey(em, tenantId, request.idempotencyKey);
   if (existing) return { message: replayOf(existing, hash), replayed: true };
 
-  const template = await em.findOne(Template, { id: request.templateId });
   if (!template) throw new AppError('UNPROCESSABLE_CONTENT', 'No such template in this tenant', { reason: 'TEMPLATE_NOT_FOUND' });
   if (template.status !== 'APPROVED') {
     throw new AppError('UNPROCESSABLE_CONTENT', `The template is ${template.status}, not APPROVED`, { reason: 'TEMPLATE_NOT_APPROVED' });

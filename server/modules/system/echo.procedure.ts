@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../shared/storable.ts';
 import { authedProcedure } from '../../trpc/init.ts';
 import { enforceLimits } from '../../trpc/rate-limit.ts';
 import { runEcho } from './echo.service.ts';
@@ -7,7 +8,7 @@ import { runEcho } from './echo.service.ts';
 export const ECHO_CALLS_PER_MINUTE = 10;
 
 export const echoInput = z.strictObject({
-  text: z.string().min(1).max(200).meta({ example: 'hello herald' }),
+  text: text().min(1).max(200).meta({ example: 'hello herald' }),
 });
 
 export const echoOutput = z.object({

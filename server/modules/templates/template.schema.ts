@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../../shared/storable.ts';
 import { isoTimestamp } from '../../shared/schemas.ts';
 import { CONTACT_FIELD, CONTACT_FIELD_HINT } from './render.ts';
 import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES, type Template } from './template.entity.ts';
@@ -12,15 +13,14 @@ export const templateNameInput = z
 export const templateLanguageInput = z
   .string()
   .regex(/^[a-z]{2,3}(?:_[A-Z0-9]{2})?$/, 'must be a Meta locale code such as en, en_US or pt_BR');
-export const templateContentInput = z
-  .string()
+export const templateContentInput = text()
   .min(1)
   .max(1024)
   .refine((content) => content.trim() !== '', 'must not be blank');
 export const templateVariablesInput = z.array(z.string().regex(CONTACT_FIELD, CONTACT_FIELD_HINT)).max(256);
 export const templateStatusInput = z.enum(TEMPLATE_STATUSES);
 export const templateCategoryInput = z.enum(TEMPLATE_CATEGORIES);
-export const metaTemplateIdInput = z.string().trim().min(1).max(128);
+export const metaTemplateIdInput = text().trim().min(1).max(128);
 
 /** A template as the API shows it. */
 export const templateOutput = z

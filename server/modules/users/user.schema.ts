@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storable, text } from '../../shared/storable.ts';
 import { isoTimestamp } from '../../shared/schemas.ts';
 import { ROLES, type User } from './user.entity.ts';
 
@@ -23,9 +24,6 @@ export const toUserOutput = (user: User): z.infer<typeof userOutput> => ({
   createdAt: user.createdAt.toISOString(),
 });
 
-export const emailInput = z
-  .email('must be an e-mail address')
-  .max(254)
-  .transform((email) => email.trim().toLowerCase());
+export const emailInput = storable(z.email('must be an e-mail address').max(254)).transform((email) => email.trim().toLowerCase());
 export const passwordInput = z.string().min(8, 'must be at least 8 characters').max(256);
-export const personNameInput = z.string().trim().min(1).max(200);
+export const personNameInput = text().trim().min(1).max(200);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSaneDate, isStorableText } from '../../shared/storable.ts';
 import type { ProviderStatus, ProviderStatusName } from './types.ts';
 
 /** One status as Meta sends it; unknown fields (pricing, conversation, biz_opaque_callback_data…) pass through. */
@@ -44,27 +45,64 @@ export function parseWebhookEnvelope(body: unknown): { envelope: WebhookEnvelope
   return { problem: `Not a WhatsApp webhook envelope: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}` };
 }
 
-function toProviderStatus(raw: unknown): ProviderStatus | undefined {
+/** Column sizes of message_status_event and message: what a status may carry into them. */
+const DETAIL_LENGTH = 500;
+const WAMID_LENGTH = 128;
+const INT4_MAX = 2_147_483_647;
+
+/** Text cut to what PostgreSQL can store in a varchar(length): no NUL, no lone surrogate, at most `length` characters. */
+function storableTruncated(text: string, length: number): string {
+  return Array.from(text.toWellFormed().replaceAll('\u0000', '')).slice(0, length).join('');
+}
+
+type StatusReading = { status: ProviderStatus } | { skip: string } | { ignore: true };
+
+function readStatus(raw: unknown): StatusReading {
   const parsed = webhookStatusSchema.safeParse(raw);
-  // Statuses Herald does not track (e.g. 'deleted', 'warning') and malformed ones are skipped, not errors.
-  if (!parsed.success || !KNOWN_STATUSES.includes(parsed.data.status)) return undefined;
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { skip: `malformed status: ${issue ? `${issue.path.join('.') || 'status'}: ${issue.message}` : 'invalid'}` };
+  }
   const status = parsed.data;
+  // Statuses Herald does not track (e.g. 'deleted', 'warning') are not errors.
+  if (!KNOWN_STATUSES.includes(status.status)) return { ignore: true };
+  if (!isStorableText(status.id) || status.id.length > WAMID_LENGTH) return { skip: 'malformed status: id is not a WhatsApp message id' };
+  const timestamp = new Date(Number(status.timestamp) * 1000);
+  if (!isSaneDate(timestamp)) return { skip: `malformed status: timestamp ${String(status.timestamp).slice(0, 32)} is out of range` };
   const firstError = status.errors?.[0];
+  const code = firstError?.code;
+  const title = firstError?.title ?? firstError?.message;
   return {
-    wamid: status.id,
-    status: status.status as ProviderStatusName,
-    timestamp: new Date(Number(status.timestamp) * 1000),
-    recipientId: status.recipient_id,
-    errorCode: firstError?.code,
-    errorTitle: firstError?.title ?? firstError?.message,
+    status: {
+      wamid: status.id,
+      status: status.status as ProviderStatusName,
+      timestamp,
+      recipientId: status.recipient_id,
+      // An error code the integer column cannot hold is dropped, not the status.
+      errorCode: code !== undefined && Number.isInteger(code) && Math.abs(code) <= INT4_MAX ? code : undefined,
+      errorTitle: title === undefined ? undefined : storableTruncated(title, DETAIL_LENGTH),
+    },
   };
 }
 
-/** Every status of every change of every entry, in payload order; inbound messages give none. */
-export function statusesOf(envelope: WebhookEnvelope): ProviderStatus[] {
-  return envelope.entry.flatMap((entry) =>
-    entry.changes.flatMap((change) => (change.value.statuses ?? []).map(toProviderStatus).filter((s) => s !== undefined)),
-  );
+/**
+ * Every status of every change of every entry, in payload order; inbound messages give none. Each status
+ * is read on its own: a malformed one is reported to `onSkip` and left out, so the rest still apply.
+ */
+export function statusesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): ProviderStatus[] {
+  const statuses: ProviderStatus[] = [];
+  let index = 0;
+  for (const entry of envelope.entry) {
+    for (const change of entry.changes) {
+      for (const raw of change.value.statuses ?? []) {
+        const reading = readStatus(raw);
+        if ('status' in reading) statuses.push(reading.status);
+        else if ('skip' in reading) onSkip(reading.skip, index);
+        index++;
+      }
+    }
+  }
+  return statuses;
 }
 
 /** statusesOf for a parsed JSON body; throws TypeError when it is not Meta's envelope. */

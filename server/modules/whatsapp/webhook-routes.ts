@@ -50,7 +50,7 @@ function statusNotifications(options: WebhookRouteOptions) {
     }
     const parsed = parseWebhookEnvelope(json);
     if ('problem' in parsed) return reply.code(400).send({ code: 'BAD_REQUEST', message: parsed.problem });
-    const statuses = statusesOf(parsed.envelope);
+    const statuses = statusesOf(parsed.envelope, (problem, index) => request.log.warn({ index, problem }, 'webhook status skipped'));
     if (statuses.length > 0) {
       try {
         await options.onStatuses(statuses);

@@ -1,0 +1,16 @@
+import type { z } from 'zod';
+
+/** The issue shapes that nest others: a record's key, a map's element, a union's alternatives. */
+type Issue = z.core.$ZodIssue & { params?: { reason?: unknown }; issues?: Issue[]; errors?: Issue[][] };
+
+function findReason(issues: readonly Issue[]): string | undefined {
+  for (const issue of issues) {
+    if (typeof issue.params?.reason === 'string') return issue.params.reason;
+    const nested = findReason([...(issue.issues ?? []), ...(issue.errors ?? []).flat()]);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/** `data.reason` of a validation error: the first refinement's own reason (UNSTORABLE_TEXT…), else INVALID_INPUT. */
+export const validationReason = (issues: readonly z.core.$ZodIssue[]): string => findReason(issues as readonly Issue[]) ?? 'INVALID_INPUT';
