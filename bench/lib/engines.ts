@@ -1,0 +1,78 @@
+// The engines a benchmark runs on, thrown away afterwards: an embedded PostgreSQL, and a Temporal dev server
+// (SQLite in memory) or Temporal's own server on that PostgreSQL (`--temporal=postgres`).
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate, openOrm, type Orm } from '../../server/db/orm.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
+import { startEmbeddedPostgres } from '../../scripts/lib/postgres.ts';
+import { findTemporalCli, startTemporalDevServer } from '../../scripts/lib/temporal.ts';
+import { startTemporalServer } from '../../scripts/lib/temporal-server.ts';
+import { say } from './report.ts';
+
+export type TemporalKind = 'dev' | 'postgres';
+
+export interface Engines {
+  databaseUrl: string;
+  /** The same server as an administrator sees it (pgbench and Temporal's schema tool connect so). */
+  postgres: { host: string; port: number; user: string; password: string };
+  orm: Orm;
+  scratch: string;
+  temporalAddress(): Promise<string>;
+  temporalKind: TemporalKind;
+  close(): Promise<void>;
+}
+
+export async function startEngines(temporalKind: TemporalKind): Promise<Engines> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-'));
+  // mkdtemp makes it private; as root, PostgreSQL runs as another user that must reach its data directory.
+  await chmod(scratch, 0o755);
+  const stops: (() => Promise<unknown>)[] = [() => rm(scratch, { recursive: true, force: true })];
+  say('starting embedded PostgreSQL…');
+  const postgres = await startEmbeddedPostgres({
+    dataDir: path.join(scratch, 'postgres', 'data'),
+    port: await freePort(),
+    database: 'herald_bench',
+    persistent: false,
+  });
+  stops.push(() => postgres.stop());
+  const url = new URL(postgres.url);
+  const orm = await openOrm(postgres.url, { logger: () => {} });
+  stops.push(() => orm.close());
+  await migrate(orm, postgres.url);
+
+  let temporal: Promise<string> | undefined;
+  const admin = { host: url.hostname, port: Number(url.port), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  return {
+    databaseUrl: postgres.url,
+    postgres: admin,
+    orm,
+    scratch,
+    temporalKind,
+    // Started on first use, so the debit benchmark alone needs no Temporal.
+    temporalAddress() {
+      temporal ??= (async () => {
+        if (temporalKind === 'postgres') {
+          say("starting Temporal's own server on PostgreSQL…");
+          const server = await startTemporalServer({
+            postgres: admin,
+            databasePrefix: 'temporal',
+            workDir: path.join(scratch, 'temporal-server'),
+            namespace: 'default',
+            log: say,
+          });
+          stops.push(() => server.stop());
+          return server.address;
+        }
+        say('starting a Temporal dev server…');
+        const dev = await startTemporalDevServer({ cli: findTemporalCli({ log: say }), port: await freePort(), namespace: 'default' });
+        stops.push(() => dev.stop());
+        return dev.address;
+      })();
+      return temporal;
+    },
+    async close() {
+      for (const stop of stops.reverse()) await stop().catch(() => {});
+    },
+  };
+}

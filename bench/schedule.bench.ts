@@ -1,0 +1,118 @@
+// `npm run bench -- schedule`: `POST /messages/schedule` at 50 concurrent callers against the API process,
+// over REST and over tRPC (the same procedure), with calls per second and latency percentiles.
+import { randomUUID } from 'node:crypto';
+import { freePort } from '../scripts/lib/ports.ts';
+import type { Engines } from './lib/engines.ts';
+import { startHeraldProcess, waitForHttp } from './lib/processes.ts';
+import { percentile, printResult, progress, round, say, writeBarChart } from './lib/report.ts';
+
+const CONCURRENCY = 50;
+const CALLS = Number(process.env.BENCH_SCHEDULE_CALLS ?? 2_000);
+const WARM_UP = 200;
+
+export interface ScheduleResult {
+  rest_per_s: number;
+  trpc_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  trpc_p50_ms: number;
+  trpc_p99_ms: number;
+  concurrency: number;
+}
+
+type Call = () => Promise<void>;
+
+async function drive(label: string, calls: number, call: Call): Promise<{ perSecond: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const line = progress(label);
+  const started = performance.now();
+  const ticker = setInterval(() => line.update(`${latencies.length}/${calls}`), 500);
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < calls) {
+        next++;
+        const t0 = performance.now();
+        await call();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  clearInterval(ticker);
+  const seconds = (performance.now() - started) / 1000;
+  line.done(`${calls} calls in ${seconds.toFixed(1)} s`);
+  return { perSecond: calls / seconds, latencies: latencies.sort((a, b) => a - b) };
+}
+
+async function post(url: string, body: unknown, token?: string): Promise<any> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const parsed = await response.json();
+  if (response.status >= 300) throw new Error(`POST ${url} answered ${response.status}: ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+export async function benchSchedule(engines: Engines): Promise<ScheduleResult> {
+  const temporalAddress = await engines.temporalAddress();
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const api = startHeraldProcess('api', {
+    DATABASE_URL: engines.databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HERALD_DATA_DIR: engines.scratch,
+    WHATSAPP_MODE: 'sandbox',
+    AUTH_RATE_LIMIT_PER_IP: '100000',
+  });
+  try {
+    await waitForHttp(`${apiUrl}/healthz`);
+    const slug = `bench-${randomUUID().slice(0, 8)}`;
+    const registered = await post(`${apiUrl}/auth/register-tenant`, {
+      tenantName: 'Bench', slug, adminEmail: `${slug}@example.com`, adminPassword: 'bench-password', adminName: 'Bench',
+    });
+    const token: string = registered.token;
+    const template = await post(`${apiUrl}/templates`, {
+      name: 'bench_message', content: 'Hello {{1}}', variables: ['name'], metaTemplateId: 'bench', status: 'APPROVED',
+    }, token);
+    await post(`${apiUrl}/contacts/import`, { contacts: [{ phone: '+15557773000', name: 'Reader' }] }, token);
+    const listed = await fetch(`${apiUrl}/contacts`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<any>);
+    // A day ahead: this measures scheduling alone (row, history, workflow start), not dispatch.
+    const scheduleTime = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
+    const body = () => ({ templateId: template.id, contactId: listed.items[0].id, scheduleTime, idempotencyKey: randomUUID() });
+    const viaRest: Call = () => post(`${apiUrl}/messages/schedule`, body(), token);
+    const viaTrpc: Call = () => post(`${apiUrl}/trpc/messages.schedule`, body(), token);
+
+    say(`schedule: ${CALLS} calls per transport at ${CONCURRENCY} concurrent (after ${WARM_UP} warm-up calls each)`);
+    await drive('warm-up', WARM_UP, viaRest);
+    await drive('warm-up', WARM_UP, viaTrpc);
+    const rest = await drive('REST', CALLS, viaRest);
+    const trpc = await drive('tRPC', CALLS, viaTrpc);
+    const result: ScheduleResult = {
+      rest_per_s: round(rest.perSecond),
+      trpc_per_s: round(trpc.perSecond),
+      p50_ms: round(percentile(rest.latencies, 50)),
+      p99_ms: round(percentile(rest.latencies, 99)),
+      trpc_p50_ms: round(percentile(trpc.latencies, 50)),
+      trpc_p99_ms: round(percentile(trpc.latencies, 99)),
+      concurrency: CONCURRENCY,
+    };
+    say(`  REST ${result.rest_per_s}/s (p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms; goal p99 ≤ 50 ms)`);
+    say(`  tRPC ${result.trpc_per_s}/s (p50 ${result.trpc_p50_ms} ms, p99 ${result.trpc_p99_ms} ms); REST/tRPC ${round(rest.perSecond / trpc.perSecond, 2)}× (goal within 10 %)`);
+    const chart = await writeBarChart('schedule', `POST /messages/schedule at ${CONCURRENCY} concurrent`, 'ms', [
+      { group: 'p50', series: 'REST', value: result.p50_ms },
+      { group: 'p50', series: 'tRPC', value: result.trpc_p50_ms },
+      { group: 'p99', series: 'REST', value: result.p99_ms },
+      { group: 'p99', series: 'tRPC', value: result.trpc_p99_ms },
+    ]);
+    say(`chart: ${chart}`);
+    printResult({ benchmark: 'schedule', ...result });
+    return result;
+  } finally {
+    await api.stop();
+  }
+}
