@@ -7,15 +7,10 @@ import { MESSAGE_STATUS_KEY, TENANT_ID_KEY, type MessageWorkflowInput } from '..
 import type { Harness } from '../support/harness.ts';
 import type { SendingTenant } from '../messages/support.ts';
 
-export async function startMessageWith(
-  herald: Harness,
-  tenant: SendingTenant,
-  contactId: string,
-  options: { scheduleTime?: Date; input?: Partial<MessageWorkflowInput> } = {},
-): Promise<{ messageId: string; workflowId: string; firstRunId: string }> {
+/** Step one of scheduling only: the row, no workflow. */
+export async function storeTestMessage(herald: Harness, tenant: SendingTenant, contactId: string, scheduleTime = new Date()) {
   const em = herald.orm.em.fork();
   em.setFilterParams(TENANT_FILTER, { tenantId: tenant.tenantId });
-  const scheduleTime = options.scheduleTime ?? new Date();
   const { message } = await storeMessage(em, tenant.tenantId, {
     templateId: tenant.templateId,
     contactId,
@@ -23,6 +18,17 @@ export async function startMessageWith(
     idempotencyKey: randomUUID(),
     parameters: {},
   });
+  return message;
+}
+
+export async function startMessageWith(
+  herald: Harness,
+  tenant: SendingTenant,
+  contactId: string,
+  options: { scheduleTime?: Date; input?: Partial<MessageWorkflowInput> } = {},
+): Promise<{ messageId: string; workflowId: string; firstRunId: string }> {
+  const scheduleTime = options.scheduleTime ?? new Date();
+  const message = await storeTestMessage(herald, tenant, contactId, scheduleTime);
   const input: MessageWorkflowInput = {
     messageId: message.id,
     tenantId: tenant.tenantId,
@@ -39,6 +45,6 @@ export async function startMessageWith(
       { key: MESSAGE_STATUS_KEY, value: 'SCHEDULED' },
     ],
   });
-  await em.execute('update message set workflow_started = true where id = ?', [message.id], 'run');
+  await herald.orm.em.fork().execute('update message set workflow_started = true where id = ?', [message.id], 'run');
   return { messageId: message.id, workflowId: message.workflowId, firstRunId: handle.firstExecutionRunId };
 }
