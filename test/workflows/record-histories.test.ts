@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
+import { startMessageWith } from './custom-start.ts';
 import { saveHistory } from './histories.ts';
 
 const version = process.env.RECORD_HISTORIES;
@@ -42,6 +43,21 @@ describe.skipIf(!version)('record message workflow histories', () => {
       await save(herald, 'send-refused-refunded', refused.body.id);
       await save(herald, 'cancelled', cancelled.body.id);
       await save(herald, 'rescheduled-then-read', moved.body.id);
+
+      // A run rescheduled past its limit continues as new: both runs are recorded.
+      const long = await startMessageWith(herald, tenant, await tenant.contact('4545'), {
+        scheduleTime: new Date(Date.now() + 3600_000),
+        input: { rescheduleLimit: 2 },
+      });
+      for (const scheduleTime of [later(), new Date(Date.now() + 7200_000).toISOString(), new Date().toISOString()]) {
+        const answer = await rest(herald, 'POST', `/messages/${long.messageId}/reschedule`, { scheduleTime }, bearer(tenant.token));
+        expect(answer.status).toBe(200);
+      }
+      await waitForMessage(herald, tenant.token, long.messageId, (message) => message.status === 'READ');
+      const handle = herald.temporal.workflow.getHandle(long.workflowId);
+      await expect.poll(async () => (await handle.describe()).status.name, { timeout: 30_000 }).toBe('COMPLETED');
+      await saveHistory(herald.temporal, long.workflowId, `${version}-continued-as-new-first-run.json`, long.firstRunId);
+      await saveHistory(herald.temporal, long.workflowId, `${version}-continued-as-new-last-run.json`);
     } finally {
       await herald.close();
     }

@@ -11,12 +11,12 @@ describe('message workflow histories replay against the current code', () => {
   it('replays every recorded history without a nondeterminism error', { timeout: 120_000 }, async () => {
     installTemporalLogging(pino({ level: 'silent' }));
     const histories = await loadHistories();
-    expect(histories.length).toBeGreaterThanOrEqual(5);
+    expect(histories.map((recorded) => recorded.file)).toEqual(expect.arrayContaining(['v1-read.json', 'v2-read.json', 'v2-continued-as-new-first-run.json']));
     const outcomes: Record<string, string> = {};
-    const byWorkflowId = new Map(histories.map((recorded) => [recorded.workflowId, recorded.file]));
-    expect(byWorkflowId.size, 'each recorded history has its own workflow id').toBe(histories.length);
+    let index = 0;
+    // One result per history, in the order given.
     for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
-      outcomes[byWorkflowId.get(result.workflowId)!] = result.error ? String(result.error) : 'ok';
+      outcomes[histories[index++]!.file] = result.error ? String(result.error) : 'ok';
     }
     expect(outcomes).toEqual(Object.fromEntries(histories.map((recorded) => [recorded.file, 'ok'])));
   });
