@@ -1,13 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Orm } from '../server/db/orm.ts';
-import {
-  debitForDispatch,
-  markCancelled,
-  recordReschedule,
-  refundForFailure,
-  sendToProvider,
-  type Prices,
-} from '../server/modules/messages/dispatch.service.ts';
+import { debitForDispatch, markCancelled, recordReschedule, type Prices } from '../server/modules/messages/dispatch.service.ts';
+import { SendInFlight, sendToProvider } from '../server/modules/messages/send.service.ts';
+import { settleDelivery } from '../server/modules/messages/settlement.service.ts';
 import type { WhatsAppSender } from '../server/modules/whatsapp/types.ts';
 import type { EchoResult } from '../workflows/shared.ts';
 
@@ -15,12 +12,38 @@ export interface ActivityDeps {
   orm: Orm;
   whatsapp: WhatsAppSender;
   prices: Prices;
+  /** The WhatsApp client's HTTP timeout (the Graph client's default is 10 s): a send needs this much lease left. */
+  sendHttpTimeoutMs?: number;
+}
+
+/** How long a send claim lasts when the workflow does not say (workflows started before the claim existed). */
+export const DEFAULT_SEND_LEASE_MS = 120_000;
+
+/** A claim held by another attempt: retry when it expires, not on the usual backoff (it would burn attempts). */
+function retryWhenFree(error: unknown): never {
+  if (error instanceof SendInFlight) {
+    throw ApplicationFailure.create({ type: 'SEND_IN_FLIGHT', message: error.message, nextRetryDelay: Math.max(error.retryAfterMs, 500) });
+  }
+  throw error;
+}
+
+/** Heartbeats while `work` runs, so Temporal notices a dead worker long before the attempt's timeout. */
+async function heartbeating<T>(work: (cancelled: () => boolean) => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 1_000);
+  try {
+    context.heartbeat();
+    return await work(() => context.cancellationSignal.aborted);
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Activities are thin adapters to domain services; the worker builds their dependencies once. */
 export function createActivities(deps: ActivityDeps) {
   // Each activity works in its own EntityManager; the worker's global one is never used for work.
   const em = () => deps.orm.em.fork() as EntityManager;
+  const httpTimeoutMs = deps.sendHttpTimeoutMs ?? 10_000;
   return {
     async echoThroughDatabase(text: string): Promise<EchoResult> {
       const rows = await em().execute<{ upper: string; length: number }[]>('select upper(?) as upper, char_length(?)::int as length', [
@@ -32,9 +55,17 @@ export function createActivities(deps: ActivityDeps) {
       return { text, upper: row.upper, length: row.length };
     },
     debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId),
-    sendMessage: (messageId: string) => sendToProvider(em(), deps.whatsapp, messageId),
-    refundMessage: (messageId: string, failure: { reason: string; errorCode: number | undefined }) =>
-      refundForFailure(em(), messageId, failure),
+    sendMessage: (messageId: string, options: { leaseMs?: number } = {}) =>
+      heartbeating((cancelled) =>
+        sendToProvider(em(), deps.whatsapp, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs }, { cancelled }),
+      ).catch(retryWhenFree),
+    /** Looks at the stored evidence and refunds only if it shows a failure (woken by a status signal or a failed send). */
+    settleDelivery: (messageId: string, sendGaveUp = false) => settleDelivery(em(), messageId, sendGaveUp).catch(retryWhenFree),
+    /** Kept for workflows started before settleDelivery: now the same evidence check, whatever reason it is given. */
+    refundMessage: async (messageId: string, failure: { reason: string; errorCode: number | undefined }) => {
+      const settled = await settleDelivery(em(), messageId, failure.reason !== 'DELIVERY_FAILED').catch(retryWhenFree);
+      return { refunded: settled.refunded };
+    },
     markCancelled: (messageId: string) => markCancelled(em(), messageId),
     recordReschedule: (messageId: string, scheduleTime: string) => recordReschedule(em(), messageId, scheduleTime),
   };

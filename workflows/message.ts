@@ -3,9 +3,12 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import {
@@ -18,8 +21,24 @@ import {
   type MessageWorkflowInput,
   type MessageWorkflowState,
   type ProviderStatusSignal,
+  type SendTimeouts,
   type WorkflowPhase,
 } from './shared.ts';
+
+// Workflows in flight run this code again from their history: a change in the order of their steps goes
+// behind patched(id), the old branch kept while histories without the marker may exist (see the replay test).
+/** The send attempt claims the message, heartbeats and has consistent timeouts. */
+const SEND_CLAIM = 'send-claim';
+/** Refunds are decided by settleDelivery from the database; a status signal only wakes the workflow. */
+const SETTLE_FROM_DATABASE = 'settle-from-database';
+/** A run that has been rescheduled many times continues as new. */
+const CONTINUE_AFTER_RESCHEDULES = 'continue-after-reschedules';
+
+// The lease outlasts the attempt, so an attempt Temporal may still consider alive always holds its claim;
+// the worker's HTTP timeout (10 s) fits well inside both.
+const SEND_TIMEOUTS: SendTimeouts = { attemptMs: 30_000, heartbeatMs: 10_000, leaseMs: 120_000 };
+const RESCHEDULE_LIMIT = 100;
+const SEND_RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 } as const;
 
 // Database work: short, retried until it succeeds (each activity is idempotent). The timeout is also how
 // long a step of a worker that died waits before another worker retries it.
@@ -27,11 +46,8 @@ const db = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
-// The provider call: retryable errors (throttling, 5xx, timeouts) back off; refusals come back as results.
-const provider = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
-});
+// The provider call before the send claim: retryable errors back off; refusals come back as results.
+const legacyProvider = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: SEND_RETRY });
 
 /**
  * One scheduled message: sleep until its time (cancel and reschedule arrive as updates), debit under the
@@ -44,6 +60,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   let scheduleAt = Date.parse(input.scheduleTime);
   let cancelled = false;
   let rescheduled = false;
+  let reschedules = 0;
   let charged = false;
   let refunded = false;
   const statuses: ProviderStatusSignal[] = [];
@@ -55,6 +72,16 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   };
   const onlyWhileWaiting = () => {
     if (phase !== 'WAITING' || cancelled) throw ApplicationFailure.nonRetryable('The message is already being dispatched', TOO_LATE);
+  };
+  /** What the database decided: the workflow only mirrors it (state query, MessageStatus attribute). */
+  const mirror = (settled: { status: string; charged: boolean; refunded: boolean }) => {
+    if (settled.status !== status) setStatus(settled.status);
+    charged = settled.charged;
+    refunded = settled.refunded;
+  };
+  const done = () => {
+    phase = 'DONE';
+    return state();
   };
 
   setHandler(stateQuery, state);
@@ -74,6 +101,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
       // Moved before the write: an old timer firing while the write runs must already see the new time.
       scheduleAt = Date.parse(scheduleTime);
       rescheduled = true;
+      reschedules += 1;
       await db.recordReschedule(input.messageId, scheduleTime);
     },
     { validator: (_scheduleTime: string) => onlyWhileWaiting() },
@@ -83,13 +111,19 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   for (;;) {
     const wait = scheduleAt - Date.now();
     if (cancelled || wait <= 0) break;
+    const tooLong = reschedules >= (input.rescheduleLimit ?? RESCHEDULE_LIMIT) || workflowInfo().continueAsNewSuggested;
+    if (tooLong && patched(CONTINUE_AFTER_RESCHEDULES)) {
+      // A fresh run with the current time: the history of every earlier move stays with this run.
+      await condition(allHandlersFinished);
+      if (cancelled || scheduleAt <= Date.now()) continue;
+      await continueAsNew<typeof messageWorkflow>({ ...input, scheduleTime: new Date(scheduleAt).toISOString() });
+    }
     rescheduled = false;
     await condition(() => cancelled || rescheduled, wait);
   }
   if (cancelled) {
     await condition(allHandlersFinished);
-    phase = 'DONE';
-    return state();
+    return done();
   }
 
   // 2. Debit: locks the tenant's balance row, re-checks template and contact, charges or fails cleanly.
@@ -99,8 +133,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   const debit = await db.debitMessage(input.messageId);
   if (!debit.ok) {
     setStatus('FAILED');
-    phase = 'DONE';
-    return state();
+    return done();
   }
   charged = debit.charged;
   setStatus('DISPATCHING');
@@ -108,26 +141,53 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   // 3. Send. A refusal (or retries exhausted) fails the message and gives the money back.
   let sent: Awaited<ReturnType<Activities['sendMessage']>>;
   try {
-    sent = await provider.sendMessage(input.messageId);
+    if (patched(SEND_CLAIM)) {
+      const timeouts = { ...SEND_TIMEOUTS, ...input.sendTimeouts };
+      const provider = proxyActivities<Activities>({
+        startToCloseTimeout: timeouts.attemptMs,
+        heartbeatTimeout: timeouts.heartbeatMs,
+        retry: SEND_RETRY,
+      });
+      sent = await provider.sendMessage(input.messageId, { leaseMs: Math.max(timeouts.leaseMs, timeouts.attemptMs) });
+    } else {
+      sent = await legacyProvider.sendMessage(input.messageId);
+    }
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     sent = { ok: false, reason: 'PROVIDER_UNAVAILABLE', errorCode: undefined };
   }
   if (!sent.ok) {
-    refunded = (await db.refundMessage(input.messageId, { reason: sent.reason, errorCode: sent.errorCode })).refunded;
-    setStatus('FAILED');
-    phase = 'DONE';
-    return state();
+    if (patched(SETTLE_FROM_DATABASE)) {
+      const settled = await db.settleDelivery(input.messageId, true);
+      mirror(settled);
+      // Not done: an earlier attempt's wamid is stored after all, so its statuses are followed.
+      if (settled.done) return done();
+    } else {
+      refunded = (await db.refundMessage(input.messageId, { reason: sent.reason, errorCode: sent.errorCode })).refunded;
+      setStatus('FAILED');
+      return done();
+    }
+  } else {
+    setStatus('SENT');
   }
-  setStatus('SENT');
 
-  // 4. Delivery statuses, in any order and possibly repeated. Failed before delivered/read → refund.
+  // 4. Delivery statuses, in any order and possibly repeated.
   phase = 'AWAITING_STATUS';
-  let delivered = false;
   const deadline = Date.now() + input.statusWaitMs;
-  while (status !== 'READ' && status !== 'FAILED') {
+  let delivered = false;
+  let finished = false;
+  while (!finished) {
     const remaining = deadline - Date.now();
     if (remaining <= 0 || !(await condition(() => statuses.length > 0, remaining))) break;
+    if (patched(SETTLE_FROM_DATABASE)) {
+      // A signal is a wake-up, never proof: settleDelivery reads the statuses the verified webhook stored.
+      statuses.length = 0;
+      const settled = await db.settleDelivery(input.messageId, false);
+      mirror(settled);
+      finished = settled.done;
+      continue;
+    }
+    // Only histories from before the patch take this branch: failed before delivered/read → refund.
     const next = statuses.shift()!;
     if (next.status === 'read') {
       delivered = true;
@@ -139,7 +199,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
       refunded = (await db.refundMessage(input.messageId, { reason: 'DELIVERY_FAILED', errorCode: next.errorCode })).refunded;
       setStatus('FAILED');
     }
+    finished = status === 'READ' || status === 'FAILED';
   }
-  phase = 'DONE';
-  return state();
+  return done();
 }

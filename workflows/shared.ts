@@ -32,6 +32,19 @@ export interface MessageWorkflowInput {
   scheduleTime: string;
   /** How long to wait for a terminal delivery status after the send before the charge simply stands. */
   statusWaitMs: number;
+  /** Overrides of the send step's timeouts (tests shorten them); message.ts holds the defaults. */
+  sendTimeouts?: Partial<SendTimeouts>;
+  /** Reschedules one run takes before it continues as new, bounding its history (default in message.ts). */
+  rescheduleLimit?: number;
+}
+
+export interface SendTimeouts {
+  /** Start-to-close timeout of one send attempt. */
+  attemptMs: number;
+  /** How long Temporal waits for a heartbeat before it treats the attempt's worker as dead. */
+  heartbeatMs: number;
+  /** The send claim's lease: no other attempt calls WhatsApp for the message while it runs. */
+  leaseMs: number;
 }
 
 /** A delivery status from Meta's webhook, passed on by the API. */

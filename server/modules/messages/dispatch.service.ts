@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
-import { units, type Units } from '../../shared/money.ts';
-import { findMessageEntry, postEntry } from '../billing/ledger.service.ts';
+import type { Units } from '../../shared/money.ts';
+import { postEntry } from '../billing/ledger.service.ts';
 import { renderTemplate } from '../templates/render.ts';
 import type { TemplateCategory } from '../templates/template.entity.ts';
-import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
 
-// The steps of a message's dispatch, called by the workflow's activities. Each is idempotent: run twice
-// (a retried activity, a worker that died after committing), it finds its own earlier work and stops.
+// The steps of a message's dispatch, called by the workflow's activities (the send is in send.service.ts,
+// refunds in settlement.service.ts). Each is idempotent: run twice (a retried activity, a worker that died
+// after committing), it finds its own earlier work and stops.
 
 type Row = Record<string, any>;
 export type Prices = Record<TemplateCategory, Units>;
@@ -28,13 +28,13 @@ export async function recordEvent(
   return rows.length > 0;
 }
 
-async function lockMessage(tx: EntityManager, messageId: string): Promise<Row> {
+export async function lockMessage(tx: EntityManager, messageId: string): Promise<Row> {
   const rows = await tx.execute<Row[]>('select * from message where id = ? for update', [messageId]);
   if (!rows[0]) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
   return rows[0];
 }
 
-async function failMessage(tx: EntityManager, messageId: string, reason: string, detail: string, errorCode?: number) {
+export async function failMessage(tx: EntityManager, messageId: string, reason: string, detail: string, errorCode?: number) {
   await tx.execute(
     `update message set status = 'FAILED', failure_reason = ?, failure_detail = ?, provider_error_code = ?,
        failed_at = coalesce(failed_at, now()), updated_at = now()
@@ -94,86 +94,6 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
     );
     await recordEvent(tx, messageId, 'DISPATCHING', 'WORKFLOW');
     return { ok: true, charged };
-  });
-}
-
-export type SendResult = { ok: true; wamid: string } | { ok: false; reason: string; errorCode: number | undefined };
-
-/**
- * The provider call. Meta has no idempotency key: if this worker dies after Meta accepted the message but
- * before the wamid below is stored, the retried activity sends it again. That window is the HTTP round
- * trip plus one UPDATE; everything before it is checked so a completed send is never repeated.
- */
-export async function sendToProvider(em: EntityManager, sender: WhatsAppSender, messageId: string): Promise<SendResult> {
-  const [row] = await em.execute<Row[]>(
-    `select m.status, m.provider_message_id, m.body_parameters, c.phone, t.name as template_name, t.language
-     from message m join contact c on c.id = m.contact_id join template t on t.id = m.template_id where m.id = ?`,
-    [messageId],
-  );
-  if (!row) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
-  if (row.provider_message_id) return { ok: true, wamid: row.provider_message_id };
-  if (row.status !== 'DISPATCHING') return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
-
-  let wamid: string;
-  try {
-    ({ wamid } = await sender.sendTemplate({
-      to: row.phone,
-      templateName: row.template_name,
-      language: row.language,
-      bodyParameters: row.body_parameters ?? [],
-    }));
-  } catch (error) {
-    if (error instanceof WhatsAppError && error.advice !== 'retry') {
-      await em.transactional((tx) => failMessage(tx, messageId, 'PROVIDER_REJECTED', error.message, error.code));
-      return { ok: false, reason: 'PROVIDER_REJECTED', errorCode: error.code };
-    }
-    throw error; // retryable: the activity's retry policy backs off and tries again
-  }
-  await em.transactional(async (tx) => {
-    await tx.execute(
-      `update message set provider_message_id = ?, status = case when status = 'DISPATCHING' then 'SENT' else status end,
-         sent_at = coalesce(sent_at, now()), updated_at = now() where id = ?`,
-      [wamid, messageId],
-      'run',
-    );
-    await recordEvent(tx, messageId, 'SENT', 'WORKFLOW', { detail: `accepted by WhatsApp as ${wamid}` });
-  });
-  return { ok: true, wamid };
-}
-
-const FAILURE_DETAIL: Record<string, string> = {
-  DELIVERY_FAILED: 'WhatsApp reported that the message could not be delivered',
-  PROVIDER_UNAVAILABLE: 'WhatsApp did not accept the message after repeated attempts',
-};
-
-/** Gives a failed message's charge back: one CREDIT/REFUND pointing at its debit, at most once ever. */
-export async function refundForFailure(
-  em: EntityManager,
-  messageId: string,
-  failure: { reason: string; errorCode: number | undefined },
-): Promise<{ refunded: boolean }> {
-  return em.transactional(async (tx) => {
-    const message = await lockMessage(tx, messageId);
-    if (message.status !== 'FAILED') await failMessage(tx, messageId, failure.reason, FAILURE_DETAIL[failure.reason] ?? failure.reason, failure.errorCode);
-    if (message.charge_state !== 'CHARGED') return { refunded: message.charge_state === 'REFUNDED' };
-    const debit = await findMessageEntry(tx, messageId, 'MESSAGE');
-    if (!debit) return { refunded: false };
-    try {
-      await postEntry(tx, {
-        tenantId: message.tenant_id,
-        type: 'CREDIT',
-        reason: 'REFUND',
-        amount: units(debit.amount),
-        messageId,
-        refundOf: debit.id,
-        description: `Refund: ${failure.reason}`,
-      });
-    } catch (error) {
-      if (!(error instanceof AppError && error.reason === 'ALREADY_POSTED')) throw error;
-    }
-    await tx.execute(`update message set charge_state = 'REFUNDED', updated_at = now() where id = ?`, [messageId], 'run');
-    await recordEvent(tx, messageId, 'REFUNDED', 'WORKFLOW');
-    return { refunded: true };
   });
 }
 

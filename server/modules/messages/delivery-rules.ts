@@ -1,0 +1,72 @@
+// When a sent message counts as failed, and so is refunded: decided from what PostgreSQL holds, never from
+// a workflow signal (a signal only says "look again"). Pure, so the rule lives in one place.
+
+/** A provider status as the signature-verified webhook stored it (message_status_event, source PROVIDER). */
+export interface StoredProviderStatus {
+  status: string;
+  recordedAt: Date;
+  errorCode: number | null;
+}
+
+export interface DeliveryFacts {
+  status: string;
+  chargeState: string;
+  providerMessageId: string | null;
+  failureReason: string | null;
+  /** An earlier send attempt holds an unexpired claim: it may still be talking to WhatsApp. */
+  sendClaimLive: boolean;
+  providerStatuses: StoredProviderStatus[];
+}
+
+export type FailureReason = 'PROVIDER_REJECTED' | 'PROVIDER_UNAVAILABLE' | 'DELIVERY_FAILED';
+
+export type DeliveryVerdict =
+  /** An attempt may still be in flight: decide again once its claim has expired. */
+  | { kind: 'wait' }
+  | {
+      kind: 'settle';
+      /** The message failed for this reason (undefined: it did not). */
+      failure: { reason: FailureReason; errorCode: number | null } | undefined;
+      /** Set the message FAILED now (the retries-exhausted case, which no other step records). */
+      markFailed: boolean;
+      refund: boolean;
+      /** Nothing left for the workflow to wait for. */
+      done: boolean;
+    };
+
+/** The first stored `failed` with no delivered/read stored before it: Meta's word that delivery failed. */
+export function deliveryFailure(statuses: StoredProviderStatus[]): StoredProviderStatus | undefined {
+  const failed = statuses.find((event) => event.status === 'FAILED');
+  if (!failed) return undefined;
+  const deliveredBefore = statuses.some(
+    (event) => (event.status === 'DELIVERED' || event.status === 'READ') && event.recordedAt.getTime() < failed.recordedAt.getTime(),
+  );
+  return deliveredBefore ? undefined : failed;
+}
+
+/**
+ * `sendGaveUp`: the workflow's send step ended without a wamid (refused, or Temporal's retries ran out).
+ * That alone proves nothing: a refusal counts only as recorded by the send activity, and "gave up" only
+ * when no wamid is stored and no attempt can still be in flight.
+ */
+export function judgeDelivery(facts: DeliveryFacts, sendGaveUp: boolean): DeliveryVerdict {
+  const noWamid = facts.providerMessageId === null;
+  const refused = noWamid && facts.failureReason === 'PROVIDER_REJECTED';
+  const unavailable = sendGaveUp && noWamid && !refused && facts.status === 'DISPATCHING';
+  if (unavailable && facts.sendClaimLive) return { kind: 'wait' };
+  const failedDelivery = noWamid ? undefined : deliveryFailure(facts.providerStatuses);
+  const failure = refused
+    ? { reason: 'PROVIDER_REJECTED' as const, errorCode: null }
+    : unavailable
+      ? { reason: 'PROVIDER_UNAVAILABLE' as const, errorCode: null }
+      : failedDelivery
+        ? { reason: 'DELIVERY_FAILED' as const, errorCode: failedDelivery.errorCode }
+        : undefined;
+  return {
+    kind: 'settle',
+    failure,
+    markFailed: unavailable,
+    refund: failure !== undefined && facts.chargeState === 'CHARGED',
+    done: failure !== undefined || facts.status === 'READ' || (sendGaveUp && noWamid),
+  };
+}

@@ -1,0 +1,119 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../shared/errors.ts';
+import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
+import { failMessage, recordEvent } from './dispatch.service.ts';
+
+type Row = Record<string, any>;
+
+export type SendResult = { ok: true; wamid: string } | { ok: false; reason: string; errorCode: number | undefined };
+
+export interface SendPolicy {
+  /** How long a claim keeps other attempts away from WhatsApp; must outlast the HTTP timeout. */
+  leaseMs: number;
+  /** The Graph client's HTTP timeout: a call started with less lease than this left is not started. */
+  httpTimeoutMs: number;
+}
+
+export interface SendHooks {
+  /** True once Temporal has given up on this attempt (timed out or cancelled): it must not start a call. */
+  cancelled?: () => boolean;
+}
+
+/** Another attempt holds the send claim: retry once it has expired (retryable). */
+export class SendInFlight extends Error {
+  readonly retryAfterMs: number;
+  constructor(messageId: string, retryAfterMs: number) {
+    super(`Another attempt may still be sending message ${messageId}; its claim runs ${retryAfterMs} ms more`);
+    this.name = 'SendInFlight';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+async function releaseClaim(em: EntityManager, messageId: string, attempt: number) {
+  await em.execute('update message set send_claimed_until = null where id = ? and send_attempts = ?', [messageId, attempt], 'run');
+}
+
+/**
+ * The provider call, guarded by a claim. Before calling WhatsApp an attempt stores a lease
+ * (send_claimed_until); while it runs, no other attempt calls WhatsApp for this message, and an attempt
+ * whose database work stalls (say the wamid UPDATE waits on a lock) is not repeated by Temporal's retry.
+ *
+ * Where a duplicate can still happen (Meta has no idempotency key): if WhatsApp accepted the message
+ * and the wamid is still not stored when the lease expires (the worker died after the call, or the
+ * database stalled longer than the lease), the next attempt sends again. Likewise when the call got no
+ * answer (timeout, reset connection): the outcome is unknown and the retry sends again.
+ */
+export async function sendToProvider(
+  em: EntityManager,
+  sender: WhatsAppSender,
+  messageId: string,
+  policy: SendPolicy,
+  hooks: SendHooks = {},
+): Promise<SendResult> {
+  const [row] = await em.execute<Row[]>(
+    `select m.status, m.provider_message_id, m.body_parameters, c.phone, t.name as template_name, t.language
+     from message m join contact c on c.id = m.contact_id join template t on t.id = m.template_id where m.id = ?`,
+    [messageId],
+  );
+  if (!row) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  if (row.provider_message_id) return { ok: true, wamid: row.provider_message_id };
+  if (row.status !== 'DISPATCHING') return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
+
+  // Measured before the claim is sent: the database's lease starts no earlier, so it ends no earlier.
+  const leaseEnds = Date.now() + policy.leaseMs;
+  const [claim] = await em.execute<Row[]>(
+    `update message set send_claimed_until = clock_timestamp() + ? * interval '1 millisecond', send_attempts = send_attempts + 1
+     where id = ? and status = 'DISPATCHING' and provider_message_id is null
+       and (send_claimed_until is null or send_claimed_until <= clock_timestamp())
+     returning send_attempts`,
+    [policy.leaseMs, messageId],
+  );
+  if (!claim) {
+    const [now] = await em.execute<Row[]>(
+      `select status, provider_message_id,
+         greatest(0, ceil(extract(epoch from send_claimed_until - clock_timestamp()) * 1000))::int as claim_ms
+       from message where id = ?`,
+      [messageId],
+    );
+    if (now?.provider_message_id) return { ok: true, wamid: now.provider_message_id };
+    if (now?.status !== 'DISPATCHING') return { ok: false, reason: `NOT_DISPATCHABLE_${now?.status}`, errorCode: undefined };
+    throw new SendInFlight(messageId, Number(now.claim_ms ?? 0));
+  }
+  const attempt = Number(claim.send_attempts);
+  // Too late to call within the lease (the claim itself was slow), or Temporal has given up on us.
+  if (hooks.cancelled?.() || Date.now() + policy.httpTimeoutMs >= leaseEnds) {
+    await releaseClaim(em, messageId, attempt);
+    throw new Error(`Send attempt ${attempt} of message ${messageId} gave up before calling WhatsApp`);
+  }
+
+  let wamid: string;
+  try {
+    // Not aborted on cancellation: once the request may have reached Meta, storing its wamid beats forgetting it.
+    ({ wamid } = await sender.sendTemplate({
+      to: row.phone,
+      templateName: row.template_name,
+      language: row.language,
+      bodyParameters: row.body_parameters ?? [],
+    }));
+  } catch (error) {
+    if (error instanceof WhatsAppError && error.advice !== 'retry') {
+      await em.transactional(async (tx) => {
+        await failMessage(tx, messageId, 'PROVIDER_REJECTED', error.message, error.code);
+        await tx.execute('update message set send_claimed_until = null where id = ?', [messageId], 'run');
+      });
+      return { ok: false, reason: 'PROVIDER_REJECTED', errorCode: error.code };
+    }
+    await releaseClaim(em, messageId, attempt);
+    throw error; // retryable: the activity's retry policy backs off and tries again
+  }
+  await em.transactional(async (tx) => {
+    await tx.execute(
+      `update message set provider_message_id = ?, status = case when status = 'DISPATCHING' then 'SENT' else status end,
+         send_claimed_until = null, sent_at = coalesce(sent_at, now()), updated_at = now() where id = ?`,
+      [wamid, messageId],
+      'run',
+    );
+    await recordEvent(tx, messageId, 'SENT', 'WORKFLOW', { detail: `accepted by WhatsApp as ${wamid}` });
+  });
+  return { ok: true, wamid };
+}

@@ -1,0 +1,87 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../shared/errors.ts';
+import { units } from '../../shared/money.ts';
+import { findMessageEntry, postEntry } from '../billing/ledger.service.ts';
+import { failMessage, lockMessage, recordEvent } from './dispatch.service.ts';
+import { judgeDelivery, type DeliveryFacts } from './delivery-rules.ts';
+import { SendInFlight } from './send.service.ts';
+
+type Row = Record<string, any>;
+
+export interface Settled {
+  /** The message's status as stored now (what the workflow shows and searches by). */
+  status: string;
+  charged: boolean;
+  refunded: boolean;
+  /** Nothing left for the workflow to wait for. */
+  done: boolean;
+}
+
+const FAILURE_DETAIL: Record<string, string> = {
+  DELIVERY_FAILED: 'WhatsApp reported that the message could not be delivered',
+  PROVIDER_UNAVAILABLE: 'WhatsApp did not accept the message after repeated attempts',
+};
+
+async function readFacts(tx: EntityManager, message: Row): Promise<DeliveryFacts> {
+  const [claim] = await tx.execute<Row[]>('select coalesce(send_claimed_until > clock_timestamp(), false) as live from message where id = ?', [
+    message.id,
+  ]);
+  const events = await tx.execute<Row[]>(
+    `select status, recorded_at, provider_error_code from message_status_event
+     where message_id = ? and source = 'PROVIDER' order by recorded_at, id`,
+    [message.id],
+  );
+  return {
+    status: message.status,
+    chargeState: message.charge_state,
+    providerMessageId: message.provider_message_id,
+    failureReason: message.failure_reason,
+    sendClaimLive: Boolean(claim?.live),
+    providerStatuses: events.map((event) => ({ status: event.status, recordedAt: new Date(event.recorded_at), errorCode: event.provider_error_code })),
+  };
+}
+
+/**
+ * Looks at what PostgreSQL holds about a message (under its row lock) and settles it: refunds its charge
+ * if and only if the stored evidence says it failed (see delivery-rules.ts), at most once ever. The
+ * workflow calls this when a status signal wakes it and when its send step ended without a wamid.
+ */
+export async function settleDelivery(em: EntityManager, messageId: string, sendGaveUp = false): Promise<Settled> {
+  return em.transactional(async (tx) => {
+    const message = await lockMessage(tx, messageId);
+    const verdict = judgeDelivery(await readFacts(tx, message), sendGaveUp);
+    if (verdict.kind === 'wait') {
+      const [row] = await tx.execute<Row[]>(
+        'select greatest(0, ceil(extract(epoch from send_claimed_until - clock_timestamp()) * 1000))::int as ms from message where id = ?',
+        [messageId],
+      );
+      throw new SendInFlight(messageId, Number(row?.ms ?? 0));
+    }
+    const failure = verdict.failure;
+    if (verdict.markFailed && failure) await failMessage(tx, messageId, failure.reason, FAILURE_DETAIL[failure.reason]!);
+    let chargeState: string = message.charge_state;
+    if (verdict.refund && failure) {
+      const debit = await findMessageEntry(tx, messageId, 'MESSAGE');
+      if (debit) {
+        try {
+          await postEntry(tx, {
+            tenantId: message.tenant_id,
+            type: 'CREDIT',
+            reason: 'REFUND',
+            amount: units(debit.amount),
+            messageId,
+            refundOf: debit.id,
+            description: `Refund: ${failure.reason}`,
+          });
+        } catch (error) {
+          if (!(error instanceof AppError && error.reason === 'ALREADY_POSTED')) throw error;
+        }
+        await tx.execute(`update message set charge_state = 'REFUNDED', updated_at = now() where id = ?`, [messageId], 'run');
+        await recordEvent(tx, messageId, 'REFUNDED', 'WORKFLOW');
+        chargeState = 'REFUNDED';
+      }
+    }
+    const [now] = await tx.execute<Row[]>('select status from message where id = ?', [messageId]);
+    return { status: now!.status, charged: chargeState !== 'NONE', refunded: chargeState === 'REFUNDED', done: verdict.done };
+  });
+}

@@ -1,0 +1,65 @@
+// Records real histories of the message workflow for the replay test. Run only on purpose, when the
+// workflow changes: RECORD_HISTORIES=v2 npx vitest run test/workflows/record-histories.test.ts
+import { describe, expect, it } from 'vitest';
+import { bearer } from '../support/actors.ts';
+import { rest, startHarness, type Harness } from '../support/harness.ts';
+import { schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
+import { startMessageWith } from './custom-start.ts';
+import { saveHistory } from './histories.ts';
+
+const version = process.env.RECORD_HISTORIES;
+
+async function save(herald: Harness, name: string, messageId: string) {
+  const handle = herald.temporal.workflow.getHandle(`message-${messageId}`);
+  await expect.poll(async () => (await handle.describe()).status.name, { timeout: 30_000 }).toBe('COMPLETED');
+  await saveHistory(herald.temporal, `message-${messageId}`, `${version}-${name}.json`);
+}
+
+describe.skipIf(!version)('record message workflow histories', () => {
+  it('records one history per path a message can take', { timeout: 180_000 }, async () => {
+    const herald = await startHarness({ worker: true });
+    try {
+      const tenant = await sendingTenant(herald, '10.00');
+      const later = () => new Date(Date.now() + 3600_000).toISOString();
+
+      const read = await schedule(herald, tenant, await tenant.contact('4242'));
+      const failed = await schedule(herald, tenant, await tenant.contact('0000'));
+      const refused = await schedule(herald, tenant, await tenant.contact('0001'));
+      const cancelled = await schedule(herald, tenant, await tenant.contact('4343'), { scheduleTime: later() });
+      const moved = await schedule(herald, tenant, await tenant.contact('4444'), { scheduleTime: later() });
+
+      expect((await rest(herald, 'POST', `/messages/${cancelled.body.id}/cancel`, undefined, bearer(tenant.token))).status).toBe(200);
+      for (const scheduleTime of [later(), new Date(Date.now() + 7200_000).toISOString(), new Date().toISOString()]) {
+        const answer = await rest(herald, 'POST', `/messages/${moved.body.id}/reschedule`, { scheduleTime }, bearer(tenant.token));
+        expect(answer.status).toBe(200);
+      }
+
+      await waitForMessage(herald, tenant.token, read.body.id, (message) => message.status === 'READ');
+      await waitForMessage(herald, tenant.token, moved.body.id, (message) => message.status === 'READ');
+      await waitForMessage(herald, tenant.token, failed.body.id, (message) => message.chargeState === 'REFUNDED');
+      await waitForMessage(herald, tenant.token, refused.body.id, (message) => message.chargeState === 'REFUNDED');
+      await save(herald, 'read', read.body.id);
+      await save(herald, 'delivery-failed-refunded', failed.body.id);
+      await save(herald, 'send-refused-refunded', refused.body.id);
+      await save(herald, 'cancelled', cancelled.body.id);
+      await save(herald, 'rescheduled-then-read', moved.body.id);
+
+      // A run rescheduled past its limit continues as new: both runs are recorded.
+      const long = await startMessageWith(herald, tenant, await tenant.contact('4545'), {
+        scheduleTime: new Date(Date.now() + 3600_000),
+        input: { rescheduleLimit: 2 },
+      });
+      for (const scheduleTime of [later(), new Date(Date.now() + 7200_000).toISOString(), new Date().toISOString()]) {
+        const answer = await rest(herald, 'POST', `/messages/${long.messageId}/reschedule`, { scheduleTime }, bearer(tenant.token));
+        expect(answer.status).toBe(200);
+      }
+      await waitForMessage(herald, tenant.token, long.messageId, (message) => message.status === 'READ');
+      const handle = herald.temporal.workflow.getHandle(long.workflowId);
+      await expect.poll(async () => (await handle.describe()).status.name, { timeout: 30_000 }).toBe('COMPLETED');
+      await saveHistory(herald.temporal, long.workflowId, `${version}-continued-as-new-first-run.json`, long.firstRunId);
+      await saveHistory(herald.temporal, long.workflowId, `${version}-continued-as-new-last-run.json`);
+    } finally {
+      await herald.close();
+    }
+  });
+});
