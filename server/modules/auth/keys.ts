@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, type CryptoKey, type JWK } from 'jose';
 
@@ -34,10 +35,20 @@ export async function loadSigningKeys(settings: { privatePem?: string; publicPem
   const privateFile = path.join(dir, 'private.pem');
   const publicFile = path.join(dir, 'public.pem');
   if (!existsSync(privateFile) || !existsSync(publicFile)) {
+    // Written beside, then renamed into place in one step: processes starting together (API replicas, test
+    // files) all end up with the one pair that won, never one's private key with another's public key.
     const pair = await generateKeyPair(JWT_ALGORITHM, { modulusLength: 2048, extractable: true });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFile(privateFile, await exportPKCS8(pair.privateKey), { mode: 0o600 });
-    await writeFile(publicFile, await exportSPKI(pair.publicKey), { mode: 0o644 });
+    const staging = `${dir}.${randomUUID()}`;
+    await mkdir(staging, { recursive: true, mode: 0o700 });
+    await writeFile(path.join(staging, 'private.pem'), await exportPKCS8(pair.privateKey), { mode: 0o600 });
+    await writeFile(path.join(staging, 'public.pem'), await exportSPKI(pair.publicKey), { mode: 0o644 });
+    try {
+      await rename(staging, dir);
+    } catch (error) {
+      if (!['EEXIST', 'ENOTEMPTY'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
   return fromPem(await readFile(privateFile, 'utf8'), await readFile(publicFile, 'utf8'));
 }
