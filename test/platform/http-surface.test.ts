@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMIT_BYTES } from '../../server/http/app.ts';
+import { BODY_LIMIT_BYTES, buildApp } from '../../server/http/app.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 
 describe('the HTTP surface answers bad requests with clear 4xx JSON, never a 500', () => {
@@ -56,5 +56,48 @@ describe('the HTTP surface answers bad requests with clear 4xx JSON, never a 500
     const docs = await fetch(`${herald.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('Herald API reference');
+  });
+});
+
+describe('request ids and access logs carry nothing a client can forge or steal', () => {
+  let herald: Harness;
+  beforeAll(async () => {
+    herald = await startHarness();
+  });
+  afterAll(() => herald?.close());
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+  it("keeps a client's short, safe X-Request-Id and replaces a crafted one with a fresh id", async () => {
+    const kept = await rest(herald, 'GET', '/healthz', undefined, { 'x-request-id': 'checkout-42.retry_1' });
+    expect(kept.headers.get('x-request-id')).toBe('checkout-42.retry_1');
+
+    const long = await rest(herald, 'GET', '/healthz', undefined, { 'x-request-id': 'a'.repeat(500) });
+    expect(long.headers.get('x-request-id')).toMatch(UUID);
+    const spaced = await rest(herald, 'GET', '/healthz', undefined, { 'x-request-id': 'ok" level="fatal' });
+    expect(spaced.headers.get('x-request-id')).toMatch(UUID);
+
+    // A raw newline cannot pass a real HTTP client, so this one goes through Fastify's injector.
+    const forged = await herald.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'abc\n{"level":"fatal"}' } });
+    expect(forged.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('writes the webhook verification request to the access log without its verify token', async () => {
+    const lines: string[] = [];
+    const verifyToken = 'verify-me-7f3a9c1e';
+    const services = { ...herald.services, config: { ...herald.services.config, WHATSAPP_VERIFY_TOKEN: verifyToken } };
+    const app = await buildApp(services, { logger: { stream: { write: (line: string) => void lines.push(line) }, level: 'info' }, mountSandbox: false });
+    try {
+      const url = `/webhook/meta?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=1158201444`;
+      const answer = await app.inject({ method: 'GET', url });
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body).toBe('1158201444');
+      await app.inject({ method: 'GET', url: `/users?access_token=EAAGsecret123&client_secret=shh-42&code=oauth-code-9&page=2` });
+    } finally {
+      await app.close();
+    }
+    const logged = lines.join('');
+    expect(logged).toContain('/webhook/meta?hub.mode=subscribe&hub.verify_token=[redacted]&hub.challenge=1158201444');
+    expect(logged).toContain('page=2');
+    for (const secret of [verifyToken, 'EAAGsecret123', 'shh-42', 'oauth-code-9']) expect(logged).not.toContain(secret);
   });
 });
