@@ -59,7 +59,7 @@ export async function benchMessageThroughput(
   });
   const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    { orm, whatsapp: createGraphClient({ ...config.whatsapp, baseUrl: sandbox.url }), prices: config.prices },
+    { orm, whatsapp: createGraphClient({ ...config.whatsapp, accessToken: sandbox.accessToken, baseUrl: sandbox.url }), prices: config.prices },
   );
 
   try {

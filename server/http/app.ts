@@ -15,6 +15,7 @@ import { registerAuthRateLimit } from './auth-rate-limit.ts';
 import { registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
+import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
 import { registerHealthRoutes } from './health.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -85,8 +86,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.temporal, statuses, services.logger),
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
-    // The simulator answers the worker's Graph API calls and posts signed statuses back to this API.
+    // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.
     await registerWhatsAppSandbox(app, {
+      accessToken: (await whatsappSettings(services.config)).accessToken,
       webhookUrl: `http://127.0.0.1:${services.config.PORT}/webhook/meta`,
       appSecret: services.webhookSecret!,
     });

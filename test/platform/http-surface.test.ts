@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES, buildApp } from '../../server/http/app.ts';
+import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 
 describe('the HTTP surface answers bad requests with clear 4xx JSON, never a 500', () => {
@@ -99,5 +100,34 @@ describe('request ids and access logs carry nothing a client can forge or steal'
     expect(logged).toContain('/webhook/meta?hub.mode=subscribe&hub.verify_token=[redacted]&hub.challenge=1158201444');
     expect(logged).toContain('page=2');
     for (const secret of [verifyToken, 'EAAGsecret123', 'shh-42', 'oauth-code-9']) expect(logged).not.toContain(secret);
+  });
+});
+
+describe('the sandbox Graph API on the public listener (sandbox mode)', () => {
+  let herald: Harness;
+  beforeAll(async () => {
+    herald = await startHarness();
+  });
+  afterAll(() => herald?.close());
+
+  it("answers only the bearer token Herald's worker sends with", async () => {
+    const app = await buildApp(herald.services, { logger: false });
+    try {
+      // …0001 is refused by the simulator itself, so an accepted token shows as Meta's 131026 and no webhook is due.
+      const payload = { messaging_product: 'whatsapp', to: '15551230001', type: 'template', template: { name: 'hello', language: { code: 'en' } } };
+      const call = (authorization?: string) =>
+        app.inject({ method: 'POST', url: '/sandbox/graph/v23.0/100000000000001/messages', headers: authorization ? { authorization } : {}, payload });
+      for (const authorization of [undefined, 'Bearer sandbox-token', 'Bearer anything']) {
+        const refused = await call(authorization);
+        expect(refused.statusCode, String(authorization)).toBe(401);
+        expect(refused.json()).toMatchObject({ error: { code: 190, type: 'OAuthException' } });
+      }
+      const { accessToken } = await whatsappSettings(herald.config);
+      const accepted = await call(`Bearer ${accessToken}`);
+      expect(accepted.statusCode).toBe(400);
+      expect(accepted.json()).toMatchObject({ error: { code: 131026 } });
+    } finally {
+      await app.close();
+    }
   });
 });
