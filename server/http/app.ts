@@ -18,6 +18,7 @@ import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerMethodGuard } from './methods.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 /** Room for a 10,000-contact import; anything larger is refused with 413 before it is parsed. */
@@ -59,6 +60,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   registerErrorHandlers(app);
+  const document = buildOpenApiDocument();
+  registerMethodGuard(app, document);
   await registerAuthRateLimit(app, services.config);
 
   const createContext = createHttpContextFactory(services);
@@ -98,7 +101,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return { keys: [services.keys.publicJwk] };
   });
 
-  const document = buildOpenApiDocument();
   app.get('/openapi.json', { logLevel: 'warn' }, async () => document);
   await app.register(scalarReference, {
     routePrefix: '/docs',

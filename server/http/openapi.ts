@@ -60,6 +60,10 @@ export function buildOpenApiDocument(baseUrl = '/'): OpenAPIObject {
     }
     for (const status of errorStatusesOf(meta)) responses[String(status)] = errorResponse(status);
     operation.responses = responses;
+    // The REST bridge drops empty query values, so `?cursor=` means the same as no cursor.
+    for (const parameter of operation.parameters ?? []) {
+      if ('in' in parameter && parameter.in === 'query' && !parameter.required) parameter.allowEmptyValue = true;
+    }
   }
   return document;
 }

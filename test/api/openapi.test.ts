@@ -111,6 +111,14 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('marks optional query parameters as allowing an empty value, which the API takes as absent', async () => {
+    const admin = await registerTenant(herald);
+    const cursor = document.paths['/templates'].get.parameters.find((parameter: { name: string }) => parameter.name === 'cursor');
+    expect(cursor).toMatchObject({ in: 'query', allowEmptyValue: true });
+    const empty = await rest(herald, 'GET', '/templates?cursor=&limit=', undefined, bearer(admin.token));
+    expect(empty).toMatchObject({ status: 200, body: { items: [], nextCursor: null } });
+  });
+
   it("carries examples taken from the documentation's seed requests", () => {
     const register = document.paths['/auth/register-tenant'].post.requestBody.content['application/json'].schema;
     expect(JSON.stringify(register)).toContain('acme-corp');

@@ -47,6 +47,21 @@ describe('the HTTP surface answers bad requests with clear 4xx JSON, never a 500
     expect(trpcMissing.status).toBe(404);
   });
 
+  it('answers a documented path called with another method with 405 and Allow, before reading the body', async () => {
+    const remove = await rest(herald, 'DELETE', '/templates');
+    expect(remove.status).toBe(405);
+    expect(remove.headers.get('allow')).toBe('GET, POST');
+    expect(remove.body).toMatchObject({ code: 'METHOD_NOT_SUPPORTED', message: expect.stringContaining('GET, POST') });
+    const trace = await herald.app.inject({ method: 'TRACE', url: `/messages/${crypto.randomUUID()}` });
+    expect([trace.statusCode, trace.headers.allow]).toEqual([405, 'GET']);
+    const put = await rest(herald, 'PUT', '/messages/schedule', 'not json at all', { 'content-type': 'text/plain' });
+    expect([put.status, put.headers.get('allow')]).toEqual([405, 'POST']);
+    const options = await rest(herald, 'OPTIONS', '/contacts');
+    expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET']);
+    // Paths that are not documented keep their own answers.
+    expect((await rest(herald, 'DELETE', '/no/such/route')).status).toBe(404);
+  });
+
   it('serves the OpenAPI document and the API reference page', async () => {
     const document = await rest(herald, 'GET', '/openapi.json');
     expect(document.status).toBe(200);
