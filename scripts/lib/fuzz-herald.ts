@@ -80,7 +80,10 @@ async function call(url: string, method: string, body?: unknown, token?: string)
   return json;
 }
 
-/** A fresh tenant with credits, an APPROVED template and a contact, so the fuzzer reaches past the empty cases. */
+/**
+ * A fresh tenant with credits, an APPROVED template and a contact, so the fuzzer reaches past the empty
+ * cases; one message is delivered first, proving the sandbox wiring before any case runs.
+ */
 export async function seedTenant(herald: FuzzHerald): Promise<{ token: string; tenantId: string }> {
   const api = (pathName: string) => `${herald.url}${pathName}`;
   const registered = await call(api('/auth/register-tenant'), 'POST', {
@@ -96,5 +99,20 @@ export async function seedTenant(herald: FuzzHerald): Promise<{ token: string; t
   await call(api('/billing/add-credits'), 'POST', { tenantId, amount: '1000.00', description: 'fuzz run' }, operator.token);
   await call(api('/templates'), 'POST', { name: 'welcome_message', content: 'Hello {{1}}, welcome!', variables: ['name'], metaTemplateId: 'meta_fuzz', status: 'APPROVED' }, token);
   await call(api('/contacts/import'), 'POST', { contacts: [{ phone: '+15551234567', name: 'Alice' }] }, token);
+  await deliverOne(api, token);
   return { token, tenantId };
+}
+
+/** One message through the real path (worker → mounted sandbox with the generated token → webhooks) to READ. */
+async function deliverOne(api: (pathName: string) => string, token: string): Promise<void> {
+  const [template] = (await call(api('/templates'), 'GET', undefined, token)).items;
+  const [contact] = (await call(api('/contacts'), 'GET', undefined, token)).items;
+  const body = { templateId: template.id, contactId: contact.id, scheduleTime: new Date().toISOString(), idempotencyKey: 'fuzz-smoke' };
+  const message = await call(api('/messages/schedule'), 'POST', body, token);
+  const deadline = Date.now() + 60_000;
+  for (let status = message.status; status !== 'READ'; ) {
+    if (Date.now() > deadline || status === 'FAILED') throw new Error(`the smoke message ended ${status}, not READ`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    status = (await call(api(`/messages/${message.id}`), 'GET', undefined, token)).status;
+  }
 }
