@@ -64,6 +64,7 @@ async function runHerald(engines: Engines, temporalAddress: string) {
   const sandbox = await startSandboxServer({
     webhookUrl: `${apiUrl}/webhook/meta`,
     appSecret,
+    accessToken,
     delaysMs: STATUS_DELAYS,
     log: { info() {}, warn() {}, error() {} },
   });

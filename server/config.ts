@@ -123,8 +123,11 @@ export type Config = z.infer<typeof schema> & {
   prices: Record<'MARKETING' | 'UTILITY' | 'AUTHENTICATION', Units>;
   messageStatusWaitMs: number;
   reconcileIntervalMs: number;
-  /** Where and as whom messages are sent; in sandbox mode, the simulator this API serves itself. */
-  whatsapp: { baseUrl: string; version: string; phoneNumberId: string; accessToken: string };
+  /**
+   * Where and as whom messages are sent; in sandbox mode, the simulator this API serves itself. The token is
+   * unset in sandbox mode without WHATSAPP_ACCESS_TOKEN: whatsappSettings() supplies the generated one.
+   */
+  whatsapp: { baseUrl: string; version: string; phoneNumberId: string; accessToken: string | undefined };
 };
 
 const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -195,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             baseUrl: values.WHATSAPP_API_BASE_URL ?? `${(values.HERALD_API_URL ?? `http://127.0.0.1:${values.PORT}`).replace(/\/+$/, '')}/sandbox/graph`,
             version: values.WHATSAPP_API_VERSION,
             phoneNumberId: values.WHATSAPP_PHONE_NUMBER_ID ?? SANDBOX_PHONE_NUMBER_ID,
-            accessToken: values.WHATSAPP_ACCESS_TOKEN ?? 'sandbox-token',
+            accessToken: values.WHATSAPP_ACCESS_TOKEN,
           },
     messageStatusWaitMs: durationMs(values.MESSAGE_STATUS_WAIT),
     reconcileIntervalMs: durationMs(values.MESSAGE_RECONCILE_INTERVAL),

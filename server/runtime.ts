@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { ensureSuperAdmin } from './modules/auth/auth.service.ts';
 import { startReconciler } from './modules/messages/reconciler.ts';
 import { createGraphClient } from './modules/whatsapp/graph-client.ts';
+import { whatsappSettings } from './modules/whatsapp/sandbox-token.ts';
 import { loadSigningKeys } from './modules/auth/keys.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { installTemporalLogging } from './temporal/logging.ts';
@@ -92,7 +93,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   installTemporalLogging(logger);
   const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    { orm, whatsapp: createGraphClient(config.whatsapp), prices: config.prices },
+    { orm, whatsapp: createGraphClient(await whatsappSettings(config)), prices: config.prices },
   );
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
   const reconciler = startReconciler(

@@ -3,6 +3,8 @@ import helmet from '@fastify/helmet';
 import scalarReference from '@scalar/fastify-api-reference';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { DestinationStream } from 'pino';
 import { fastifyTRPCOpenApiPlugin } from 'trpc-to-openapi';
 import { loggerOptions } from '../logger.ts';
 import type { Services } from '../services.ts';
@@ -12,16 +14,26 @@ import { appRouter, type AppRouter } from '../trpc/router.ts';
 import { registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
+import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerMethodGuard } from './methods.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 /** Room for a 10,000-contact import; anything larger is refused with 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
+/** A client's X-Request-Id is kept only when it is a short token that cannot forge log lines or headers. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function requestIdFor(request: Pick<IncomingMessage, 'headers'>): string {
+  const offered = request.headers['x-request-id'];
+  return typeof offered === 'string' && SAFE_REQUEST_ID.test(offered) ? offered : randomUUID();
+}
+
 export interface AppOptions {
-  /** Extra Fastify logger settings; tests pass `false` to keep their output readable. */
-  logger?: boolean;
+  /** `false` keeps test output readable; a stream (and level) captures the log lines, as tests of logging do. */
+  logger?: boolean | { stream: DestinationStream; level?: string };
   /** Serve the WhatsApp sandbox in sandbox mode (default); tests run it on a server of its own instead. */
   mountSandbox?: boolean;
 }
@@ -29,10 +41,15 @@ export interface AppOptions {
 /** Builds the HTTP face of Herald: tRPC at /trpc, the same procedures as REST, health and docs. */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(services.config.LOG_LEVEL, 'herald-api'),
+    logger:
+      options.logger === false
+        ? false
+        : typeof options.logger === 'object'
+          ? { ...loggerOptions(options.logger.level ?? services.config.LOG_LEVEL, 'herald-api'), stream: options.logger.stream }
+          : loggerOptions(services.config.LOG_LEVEL, 'herald-api'),
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: requestIdFor,
     routerOptions: { maxParamLength: 200 },
   });
 
@@ -42,6 +59,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   registerErrorHandlers(app);
+  const document = buildOpenApiDocument();
+  registerMethodGuard(app, document);
 
   const createContext = createHttpContextFactory(services);
   const onError = ({ error, path, ctx }: { error: { code: string; message: string; cause?: unknown }; path?: string; ctx?: Context }) => {
@@ -68,8 +87,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.temporal, statuses, services.logger),
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
-    // The simulator answers the worker's Graph API calls and posts signed statuses back to this API.
+    // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.
     await registerWhatsAppSandbox(app, {
+      accessToken: (await whatsappSettings(services.config)).accessToken,
       webhookUrl: `http://127.0.0.1:${services.config.PORT}/webhook/meta`,
       appSecret: services.webhookSecret!,
     });
@@ -79,7 +99,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return { keys: [services.keys.publicJwk] };
   });
 
-  const document = buildOpenApiDocument();
   app.get('/openapi.json', { logLevel: 'warn' }, async () => document);
   await app.register(scalarReference, {
     routePrefix: '/docs',

@@ -1,30 +1,36 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
-import { procedureMetas } from '../trpc/meta.ts';
+import { procedureMetas, type HeraldMeta } from '../trpc/meta.ts';
 import { appRouter } from '../trpc/router.ts';
+import { ERROR_DESCRIPTIONS, ERROR_SCHEMA } from './openapi-errors.ts';
 
 export const API_VERSION = '0.1.0';
 
-type SchemaObject = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string];
+type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['post']>;
+type Responses = NonNullable<Operation['responses']>;
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  401: 'Not authenticated: no, malformed, expired or invalid bearer token',
-  403: 'Your role may not do this',
-  404: "Not found (also another tenant's object)",
-  409: 'Conflict with the current state',
-  413: 'Request body too large',
-  422: 'Refused by a business rule (see `data.reason`)',
-  429: 'Rate limited: retry after the Retry-After header',
-};
+/**
+ * Every error status an operation can answer: 400 (bad input) and 500 everywhere, 401/403 when it is
+ * protected, 404 when its path names an object, 413/415 for a POST (body too large, not JSON), and the
+ * business errors its meta lists.
+ */
+function errorStatusesOf(meta: HeraldMeta): number[] {
+  const statuses = new Set<number>([400, 500, ...(meta.errorStatuses ?? [])]);
+  if (meta.openapi!.protect !== false) [401, 403].forEach((status) => statuses.add(status));
+  if (meta.openapi!.path.includes('{')) statuses.add(404);
+  if (meta.openapi!.method === 'POST') [413, 415].forEach((status) => statuses.add(status));
+  return [...statuses].sort((a, b) => a - b);
+}
 
-const ERROR_SCHEMA = {
-  type: 'object',
-  properties: {
-    code: { type: 'string', description: 'Machine-readable error code', example: 'CONFLICT' },
-    message: { type: 'string', description: 'What went wrong, for a human' },
-    data: { type: 'object', properties: { reason: { type: 'string', description: 'A stable, more specific reason' } } },
-  },
-  required: ['code', 'message'],
-} satisfies SchemaObject;
+function errorResponse(status: number) {
+  const response: Record<string, unknown> = {
+    description: ERROR_DESCRIPTIONS[status]!,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  };
+  if (status === 429) {
+    response.headers = { 'Retry-After': { description: 'Seconds until a retry may succeed', schema: { type: 'integer', minimum: 0 } } };
+  }
+  return response as Responses[string];
+}
 
 /** The OpenAPI 3 document for every procedure that carries `openapi` meta; generated once per process. */
 export function buildOpenApiDocument(baseUrl = '/'): OpenAPIObject {
@@ -40,23 +46,23 @@ export function buildOpenApiDocument(baseUrl = '/'): OpenAPIObject {
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
     },
   });
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, Error: ERROR_SCHEMA } };
+  // The generator's own error schemas forbid `data`, which every procedure error carries: use the real shape instead.
+  const schemas = Object.fromEntries(Object.entries(document.components?.schemas ?? {}).filter(([name]) => !name.startsWith('error.')));
+  document.components = { ...document.components, schemas: { ...schemas, Error: ERROR_SCHEMA } };
   for (const meta of procedureMetas(appRouter).values()) {
     const operation = meta.openapi ? document.paths?.[meta.openapi.path]?.[meta.openapi.method.toLowerCase() as 'post'] : undefined;
     if (!operation?.responses) continue;
-    // trpc-to-openapi documents every success as 200; creations answer 201.
-    if (meta.successStatus && operation.responses['200']) {
-      operation.responses[String(meta.successStatus)] = operation.responses['200'];
-      delete operation.responses['200'];
+    const responses: Responses = {};
+    for (const [status, response] of Object.entries(operation.responses)) {
+      // trpc-to-openapi documents every success as 200; creations answer 201.
+      if (status === '200') responses[String(meta.successStatus ?? 200)] = response;
+      else if (status.startsWith('2')) responses[status] = response;
     }
-    const errors = new Set<number>(meta.errorStatuses ?? []);
-    if (meta.openapi!.protect !== false) [401, 403].forEach((status) => errors.add(status));
-    if (meta.openapi!.path.includes('{')) errors.add(404);
-    for (const status of [...errors].sort()) {
-      operation.responses[String(status)] ??= {
-        description: ERROR_DESCRIPTIONS[status]!,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      };
+    for (const status of errorStatusesOf(meta)) responses[String(status)] = errorResponse(status);
+    operation.responses = responses;
+    // The REST bridge drops empty query values, so `?cursor=` means the same as no cursor.
+    for (const parameter of operation.parameters ?? []) {
+      if ('in' in parameter && parameter.in === 'query' && !parameter.required) parameter.allowEmptyValue = true;
     }
   }
   return document;

@@ -1,7 +1,25 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, registerTenant } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { CONTRACT } from './contract.ts';
+
+/** Checks a value against the JSON Schema subset the document uses; returns what does not match. */
+function mismatches(value: unknown, schema: any, document: any, at = 'body'): string[] {
+  if (schema.$ref) return mismatches(value, schema.$ref.split('/').slice(1).reduce((node: any, key: string) => node[key], document), document, at);
+  const kind = Array.isArray(value) ? 'array' : value === null ? 'null' : Number.isInteger(value) ? 'integer' : typeof value;
+  const types = [schema.type].flat().filter(Boolean);
+  if (types.length > 0 && !types.includes(kind) && !(kind === 'integer' && types.includes('number'))) return [`${at} is ${kind}, documented ${types}`];
+  if (kind === 'array' && schema.items) return (value as unknown[]).flatMap((item, index) => mismatches(item, schema.items, document, `${at}[${index}]`));
+  if (kind !== 'object') return [];
+  const record = value as Record<string, unknown>;
+  const problems = (schema.required ?? []).filter((key: string) => !(key in record)).map((key: string) => `${at}.${key} is missing`);
+  for (const [key, item] of Object.entries(record)) {
+    if (schema.properties?.[key]) problems.push(...mismatches(item, schema.properties[key], document, `${at}.${key}`));
+    else if (schema.additionalProperties === false) problems.push(`${at}.${key} is not documented`);
+  }
+  return problems;
+}
 
 describe('the OpenAPI document', () => {
   let herald: Harness;
@@ -54,6 +72,51 @@ describe('the OpenAPI document', () => {
     }
     expect(Object.keys(document.paths['/messages/schedule'].post.responses)).toEqual(expect.arrayContaining(['409', '422']));
     expect(Object.keys(document.paths['/auth/login'].post.responses)).toEqual(expect.arrayContaining(['401', '429']));
+  });
+
+  it('describes every error body Herald really answers, status by status', async () => {
+    const admin = await registerTenant(herald);
+    const as = bearer(admin.token);
+    const template = await rest(herald, 'POST', '/templates', { name: 'pending_one', content: 'Hi', variables: [], metaTemplateId: 'm1', status: 'PENDING' }, as);
+    const contacts = await rest(herald, 'POST', '/contacts/import', { contacts: [{ phone: '+15551234567', name: 'Ada' }] }, as);
+    const contactId = (await rest(herald, 'GET', '/contacts', undefined, as)).body.items[0].id;
+    expect([template.status, contacts.status]).toEqual([201, 200]);
+    const schedule = { templateId: template.body.id, contactId, scheduleTime: new Date(Date.now() + 86_400_000).toISOString(), idempotencyKey: 'k1' };
+    const cases: [string, string, Promise<{ status: number; body: any }>, number][] = [
+      ['post', '/templates', rest(herald, 'POST', '/templates', { name: 1 }, as), 400],
+      ['post', '/templates', rest(herald, 'POST', '/templates', '{"name":', as), 400],
+      ['get', '/contacts', rest(herald, 'GET', '/contacts?limit=abc', undefined, as), 400],
+      ['get', '/contacts', rest(herald, 'GET', '/contacts'), 401],
+      ['get', '/messages', rest(herald, 'GET', '/messages', undefined, bearer('not-a-jwt')), 401],
+      ['get', '/tenants', rest(herald, 'GET', '/tenants', undefined, as), 403],
+      ['get', '/messages/{id}', rest(herald, 'GET', `/messages/${crypto.randomUUID()}`, undefined, as), 404],
+      ['post', '/auth/register-tenant', rest(herald, 'POST', '/auth/register-tenant', { tenantName: 'A', slug: admin.slug, adminEmail: `x${admin.email}`, adminPassword: 'password123', adminName: 'A' }), 409],
+      ['post', '/templates', rest(herald, 'POST', '/templates', 'x'.repeat(5 * 1024 * 1024), as), 413],
+      ['post', '/templates', rest(herald, 'POST', '/templates', 'name=x', { ...as, 'content-type': 'text/plain' }), 415],
+      ['post', '/messages/schedule', rest(herald, 'POST', '/messages/schedule', schedule, as), 422],
+    ];
+    for (const [method, path, answer, status] of cases) {
+      const { status: got, body } = await answer;
+      expect(got, `${method} ${path}: ${JSON.stringify(body)}`).toBe(status);
+      const documented = document.paths[path][method].responses[String(status)];
+      expect(documented, `${method} ${path} documents ${status}`).toBeDefined();
+      expect(mismatches(body, documented.content['application/json'].schema, document), `${method} ${path} ${status}`).toEqual([]);
+    }
+  });
+
+  it('documents 400 and 500 on every operation, and 413 and 415 on every POST', () => {
+    for (const route of CONTRACT) {
+      const responses = Object.keys(document.paths[route.path][route.method.toLowerCase()].responses);
+      expect(responses, route.path).toEqual(expect.arrayContaining(['400', '500', ...(route.method === 'POST' ? ['413', '415'] : [])]));
+    }
+  });
+
+  it('marks optional query parameters as allowing an empty value, which the API takes as absent', async () => {
+    const admin = await registerTenant(herald);
+    const cursor = document.paths['/templates'].get.parameters.find((parameter: { name: string }) => parameter.name === 'cursor');
+    expect(cursor).toMatchObject({ in: 'query', allowEmptyValue: true });
+    const empty = await rest(herald, 'GET', '/templates?cursor=&limit=', undefined, bearer(admin.token));
+    expect(empty).toMatchObject({ status: 200, body: { items: [], nextCursor: null } });
   });
 
   it("carries examples taken from the documentation's seed requests", () => {

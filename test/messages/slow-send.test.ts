@@ -8,6 +8,7 @@ import type { RunningWorker } from '../../server/temporal/worker.ts';
 import { startHarness, startTestWorker, type Harness } from '../support/harness.ts';
 import { startMessageWith, storeTestMessage } from '../workflows/custom-start.ts';
 import { balanceOf, expectLedgerConsistent, ledgerOf, sendingTenant, waitForMessage } from './support.ts';
+import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { startMetaProxy, type MetaProxy } from './meta-proxy.ts';
 
 const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
@@ -84,24 +85,24 @@ describe('a slow send is never sent twice', () => {
     expect(await debitForDispatch(herald.orm.em.fork(), herald.config.prices, messageId)).toEqual({ ok: true, charged: true });
     return { tenant, messageId };
   }
-  const graph = () => createGraphClient({ ...herald.config.whatsapp, baseUrl: proxy.url, timeoutMs: 2_000 });
+  const graph = async () => createGraphClient({ ...(await whatsappSettings(herald.config)), baseUrl: proxy.url, timeoutMs: 2_000 });
   const policy = { leaseMs: 20_000, httpTimeoutMs: 2_000 };
 
   it('while one attempt waits for WhatsApp, another does not call it; afterwards it finds the stored wamid', async () => {
     const { messageId } = await dispatchingMessage('8282');
     let answer!: () => void;
     proxy.holdNext(() => new Promise<void>((resolve) => (answer = resolve)));
-    const first = sendToProvider(herald.orm.em.fork(), graph(), messageId, policy);
+    const first = sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy);
     await expect.poll(() => sendsTo('8282').length).toBe(1);
 
-    const second = sendToProvider(herald.orm.em.fork(), graph(), messageId, policy);
+    const second = sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy);
     await expect(second).rejects.toBeInstanceOf(SendInFlight);
     expect(sendsTo('8282')).toHaveLength(1);
 
     answer();
     const accepted = await first;
     expect(accepted).toMatchObject({ ok: true, wamid: expect.stringMatching(/^wamid\./) });
-    expect(await sendToProvider(herald.orm.em.fork(), graph(), messageId, policy)).toEqual(accepted);
+    expect(await sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy)).toEqual(accepted);
     expect(sendsTo('8282')).toHaveLength(1);
   });
 
@@ -111,7 +112,7 @@ describe('a slow send is never sent twice', () => {
     await herald.orm.em
       .fork()
       .execute("update message set send_claimed_until = clock_timestamp() + interval '1500 milliseconds', send_attempts = 1 where id = ?", [messageId], 'run');
-    const blocked = await sendToProvider(herald.orm.em.fork(), graph(), messageId, policy).catch((error: unknown) => error);
+    const blocked = await sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy).catch((error: unknown) => error);
     expect(blocked).toBeInstanceOf(SendInFlight);
     expect((blocked as SendInFlight).retryAfterMs).toBeGreaterThan(0);
     expect((blocked as SendInFlight).retryAfterMs).toBeLessThanOrEqual(1_500);
@@ -120,7 +121,7 @@ describe('a slow send is never sent twice', () => {
     expect(sendsTo('8383')).toEqual([]);
 
     await sleep((blocked as SendInFlight).retryAfterMs + 100);
-    expect(await sendToProvider(herald.orm.em.fork(), graph(), messageId, policy)).toMatchObject({ ok: true });
+    expect(await sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy)).toMatchObject({ ok: true });
     expect(sendsTo('8383')).toHaveLength(1);
     const sent = await waitForMessage(herald, tenant.token, messageId, () => true);
     expect(sent).toMatchObject({ status: 'SENT', chargeState: 'CHARGED' });

@@ -12,6 +12,7 @@ import { buildServices } from '../../server/runtime.ts';
 import type { Services } from '../../server/services.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
+import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { startSandboxServer, type SandboxDelays, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
 
@@ -30,7 +31,8 @@ export interface Harness {
 }
 
 /** A worker for this file's task queue, sending through the given sandbox (tests also start one after a crash). */
-export function startTestWorker(config: Config, orm: Orm, sandboxUrl: string): Promise<RunningWorker> {
+export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: string): Promise<RunningWorker> {
+  const whatsapp = await whatsappSettings(config);
   return workflowBundle().then((bundle) =>
     startWorker(
       {
@@ -39,7 +41,7 @@ export function startTestWorker(config: Config, orm: Orm, sandboxUrl: string): P
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowBundle: bundle,
       },
-      { orm, whatsapp: createGraphClient({ ...config.whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }), prices: config.prices },
+      { orm, whatsapp: createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }), prices: config.prices },
     ),
   );
 }
@@ -89,6 +91,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const sandbox = await startSandboxServer({
+    accessToken: (await whatsappSettings(config)).accessToken,
     webhookUrl: `${url}/webhook/meta`,
     appSecret: services.webhookSecret!,
     delaysMs: { sent: 50, delivered: 150, read: 300, ...options.sandboxDelays },

@@ -53,7 +53,7 @@ describe('sending a template through the Graph API client', () => {
     await sandbox?.close();
     await receiver?.close();
   });
-  const client = () => createGraphClient({ baseUrl: sandbox.url, version: 'v23.0', phoneNumberId: '106540352242922', accessToken: 'sandbox-token' });
+  const client = () => createGraphClient({ baseUrl: sandbox.url, version: 'v23.0', phoneNumberId: '106540352242922', accessToken: sandbox.accessToken });
 
   it('returns the wamid of an accepted send, and the sandbox saw the template as sent', async () => {
     const { wamid } = await client().sendTemplate(send('+15551234567', ['Ada', 'order #42']));

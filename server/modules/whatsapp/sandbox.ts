@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   bodyParametersOf,
@@ -9,6 +10,7 @@ import {
   statusEnvelope,
 } from './sandbox-format.ts';
 import { createWebhookDispatcher, type SandboxLog } from './sandbox-webhooks.ts';
+import { safeEqualStrings } from './signature.ts';
 import type { TemplateSend } from './types.ts';
 
 export type { SandboxLog } from './sandbox-webhooks.ts';
@@ -29,6 +31,10 @@ export interface SandboxSendRecord extends TemplateSend {
 
 export interface SandboxOptions {
   prefix?: string;
+  /** The only bearer token accepted: every accepted send makes the sandbox post webhooks, so strangers get 401. */
+  accessToken: string;
+  /** How many throttled (…0002) numbers are remembered at once; the least recently used is forgotten first. */
+  maxThrottledNumbers?: number;
   webhookUrl: string;
   appSecret: string;
   delaysMs?: Partial<SandboxDelays>;
@@ -42,13 +48,24 @@ export interface SandboxOptions {
 export const DEFAULT_SANDBOX_DELAYS: SandboxDelays = { sent: 200, delivered: 1000, read: 2000 };
 /** Recipients ending 0002 are throttled this many times before a send is accepted. */
 const THROTTLED_ATTEMPTS = 2;
+const MAX_THROTTLED_NUMBERS = 10_000;
+/** A template send is a few kilobytes; the simulator refuses anything much larger before parsing it. */
+const SEND_BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface SandboxHandle {
+  /** Numbers whose throttling count is being kept (bounded by `maxThrottledNumbers`). */
+  throttledNumbers(): number;
+}
+
+const BEARER = /^Bearer (\S+)$/;
 
 /**
  * Meta's Graph API messages endpoint, simulated: the recipient's last four digits choose the outcome
  * (0000 accepted then failed, 0001 refused, 0002 throttled twice, anything else sent → delivered → read),
  * and statuses come back as signed webhooks to `webhookUrl`, exactly as Meta would send them.
  */
-export async function registerWhatsAppSandbox(app: FastifyInstance, options: SandboxOptions): Promise<void> {
+export async function registerWhatsAppSandbox(app: FastifyInstance, options: SandboxOptions): Promise<SandboxHandle> {
+  if (!options.accessToken) throw new Error('the WhatsApp sandbox needs an access token to check callers against');
   const delays = { ...DEFAULT_SANDBOX_DELAYS, ...options.delaysMs };
   const log = options.log ?? app.log;
   const webhooks = createWebhookDispatcher({
@@ -59,12 +76,27 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
   });
   // Ctrl-C and test teardown must not leave webhook timers behind.
   app.addHook('onClose', async () => webhooks.close());
+  // Map order is insertion order: re-inserting on use keeps the least recently used number first.
   const throttled = new Map<string, number>();
+  const maxThrottled = options.maxThrottledNumbers ?? MAX_THROTTLED_NUMBERS;
+  const remember = (digits: string, attempts: number) => {
+    throttled.delete(digits);
+    throttled.set(digits, attempts);
+    while (throttled.size > maxThrottled) throttled.delete(throttled.keys().next().value!);
+  };
 
-  const send = async (request: FastifyRequest<{ Params: { phoneNumberId: string } }>, reply: FastifyReply) => {
-    if (!/^Bearer \S+/.test(request.headers.authorization ?? '')) {
+  // Runs before the body is read, so a stranger's request costs no parsing and triggers nothing.
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (token === undefined) {
       return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'Cannot parse access token'));
     }
+    if (!safeEqualStrings(token, options.accessToken)) {
+      return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'The access token could not be decrypted'));
+    }
+  };
+
+  const send = async (request: FastifyRequest<{ Params: { phoneNumberId: string } }>, reply: FastifyReply) => {
     const parsed = sandboxSendSchema.safeParse(request.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -97,7 +129,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     if (ending === '0002') {
       const attempts = (throttled.get(digits) ?? 0) + 1;
       if (attempts <= THROTTLED_ATTEMPTS) {
-        throttled.set(digits, attempts);
+        remember(digits, attempts);
         record(429, undefined, 130429);
         return reply.code(429).send(metaError(130429, 'Rate limit hit', 'Cloud API message throughput has been reached.'));
       }
@@ -128,15 +160,19 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
         const body = status === 500 ? metaError(1, 'An unknown error occurred', 'Sandbox fault') : metaError(100, 'Invalid parameter', error.message);
         return reply.code(status).send(body);
       });
-      scope.post('/:version/:phoneNumberId/messages', send);
+      scope.addHook('onRequest', authenticate);
+      scope.post('/:version/:phoneNumberId/messages', { bodyLimit: SEND_BODY_LIMIT_BYTES }, send);
     },
     { prefix: options.prefix ?? '/sandbox/graph' },
   );
+  return { throttledNumbers: () => throttled.size };
 }
 
-export interface SandboxServer {
+export interface SandboxServer extends SandboxHandle {
   /** Base URL for WHATSAPP_API_BASE_URL, e.g. http://127.0.0.1:41234/sandbox/graph. */
   url: string;
+  /** The bearer token it accepts (the one given, or one generated for this server). */
+  accessToken: string;
   /** Every validated send call, in arrival order. */
   sent: SandboxSendRecord[];
   close(): Promise<void>;
@@ -147,6 +183,8 @@ export async function startSandboxServer(options: {
   port?: number;
   webhookUrl: string;
   appSecret: string;
+  accessToken?: string;
+  maxThrottledNumbers?: number;
   delaysMs?: Partial<SandboxDelays>;
   retryDelaysMs?: number[];
   log?: SandboxLog;
@@ -154,9 +192,10 @@ export async function startSandboxServer(options: {
   const app = Fastify({ logger: false });
   const sent: SandboxSendRecord[] = [];
   const prefix = '/sandbox/graph';
-  await registerWhatsAppSandbox(app, { ...options, prefix, onSend: (record) => sent.push(record) });
+  const accessToken = options.accessToken ?? randomBytes(24).toString('base64url');
+  const handle = await registerWhatsAppSandbox(app, { ...options, accessToken, prefix, onSend: (record) => sent.push(record) });
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  return { url: `http://127.0.0.1:${port}${prefix}`, sent, close: () => app.close() };
+  return { url: `http://127.0.0.1:${port}${prefix}`, accessToken, sent, throttledNumbers: handle.throttledNumbers, close: () => app.close() };
 }

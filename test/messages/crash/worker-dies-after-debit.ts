@@ -9,9 +9,10 @@ import { WORKFLOWS_PATH } from '../../../server/temporal/worker.ts';
 
 const config = loadConfig(process.env);
 const orm = await openOrm(config.DATABASE_URL!);
+// This worker dies before it sends, so it needs the sandbox's token only if a caller passes one.
 const activities = createActivities({
   orm,
-  whatsapp: createGraphClient({ ...config.whatsapp, baseUrl: process.env.SANDBOX_URL! }),
+  whatsapp: createGraphClient({ ...config.whatsapp, accessToken: process.env.SANDBOX_TOKEN ?? '', baseUrl: process.env.SANDBOX_URL! }),
   prices: config.prices,
 });
 const realDebit = activities.debitMessage;

@@ -1,0 +1,92 @@
+// `npm run fuzz`: property-based fuzzing of the OpenAPI document with schemathesis, every check on (see
+// scripts/schemathesis.toml), against a throwaway Herald (embedded PostgreSQL, Temporal dev server, API and worker in sandbox mode) and a fresh tenant
+// that has credits, an APPROVED template and a contact. Exits non-zero on any failed check, on any
+// server error, or when fewer than FUZZ_MIN_CASES cases were generated.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CACHE_DIR } from './lib/temporal.ts';
+import { seedTenant, startFuzzHerald } from './lib/fuzz-herald.ts';
+
+const SCHEMATHESIS_VERSION = '4.32.5';
+const VENV = path.join(CACHE_DIR, `schemathesis-${SCHEMATHESIS_VERSION}`);
+const ST = path.join(VENV, 'bin', 'st');
+const CONFIG = path.join(import.meta.dirname, 'schemathesis.toml');
+const maxExamples = Number(process.env.FUZZ_MAX_EXAMPLES ?? 50);
+const seed = process.env.FUZZ_SEED ?? '20261127';
+const minCases = Number(process.env.FUZZ_MIN_CASES ?? 1000);
+
+const say = (line: string) => process.stdout.write(`[fuzz] ${line}\n`);
+
+/** schemathesis, pinned, in a virtualenv of its own under the Herald cache (never installed globally). */
+function ensureSchemathesis(): void {
+  if (existsSync(ST)) return;
+  say(`installing schemathesis ${SCHEMATHESIS_VERSION} into ${VENV}`);
+  const run = (command: string, args: string[]) => {
+    const result = spawnSync(command, args, { stdio: 'inherit' });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  };
+  run('python3', ['-m', 'venv', VENV]);
+  run(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+}
+
+function runSchemathesis(url: string, token: string, scratch: string): Promise<number> {
+  const args = [
+    '--config-file', CONFIG, 'run', `${url}/openapi.json`,
+    '--header', `Authorization: Bearer ${token}`,
+    '--max-examples', String(maxExamples),
+    '--seed', seed,
+    '--workers', '2',
+    '--no-color',
+    '--report', 'json', '--report-json-path', path.join(scratch, 'schemathesis-report.json'),
+  ];
+  say(`st run ${url}/openapi.json --max-examples ${maxExamples} --seed ${seed} (config ${path.relative(process.cwd(), CONFIG)})`);
+  // In the scratch directory, so its crash cache neither lands in the checkout nor replays an old run.
+  const child = spawn(ST, args, { stdio: 'inherit', cwd: scratch });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+interface Report {
+  test_cases: { generated: number; with_failures: number; unique_failures: number };
+  operations: { tested: number; errored: number };
+  failures: { code: string; title: string; count: number; operations: string[] }[];
+  errors: unknown[];
+}
+
+function summarise(report: Report): { serverErrors: number; failures: number } {
+  const serverErrors = report.failures.filter((failure) => /server error/i.test(failure.title)).reduce((sum, failure) => sum + failure.count, 0);
+  const failures = report.failures.reduce((sum, failure) => sum + failure.count, 0);
+  say(`operations tested: ${report.operations.tested}, errored: ${report.operations.errored}`);
+  say(`test cases generated: ${report.test_cases.generated}, with failures: ${report.test_cases.with_failures}`);
+  say(`server errors: ${serverErrors}; failures of any check: ${failures}; run errors: ${report.errors.length}`);
+  for (const failure of report.failures) say(`  ${failure.code} ${failure.title} ×${failure.count}: ${failure.operations.join(', ')}`);
+  return { serverErrors, failures };
+}
+
+ensureSchemathesis();
+if (process.argv.includes('--install-only')) process.exit(0);
+
+const started = Date.now();
+say('starting Herald (embedded PostgreSQL, Temporal dev server, API, worker; sandbox mode)');
+const herald = await startFuzzHerald(say);
+let exitCode = 1;
+try {
+  const tenant = await seedTenant(herald);
+  say(`tenant ${tenant.tenantId} ready at ${herald.url}`);
+  const stExit = await runSchemathesis(herald.url, tenant.token, herald.scratch);
+  const report = JSON.parse(await readFile(path.join(herald.scratch, 'schemathesis-report.json'), 'utf8')) as Report;
+  const { serverErrors, failures } = summarise(report);
+  const enough = report.test_cases.generated >= minCases;
+  if (!enough) say(`too few cases: ${report.test_cases.generated} < ${minCases} (raise FUZZ_MAX_EXAMPLES)`);
+  exitCode = stExit === 0 && serverErrors === 0 && failures === 0 && report.errors.length === 0 && enough ? 0 : 1;
+} catch (error) {
+  say(`fuzz run failed: ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  await herald.stop();
+}
+say(`${exitCode === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+process.exit(exitCode);

@@ -1,0 +1,58 @@
+// The one error body every REST error has, as the OpenAPI document describes it.
+import type { OpenAPIObject } from 'trpc-to-openapi';
+
+type SchemaObject = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string];
+
+export const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input: malformed JSON, unknown fields, wrong types or values (see `data.issues`)',
+  401: 'Not authenticated: no, malformed, expired or invalid bearer token',
+  403: 'Your role may not do this',
+  404: "Not found (also another tenant's object)",
+  409: 'Conflict with the current state',
+  413: 'Request body too large (over 4 MiB)',
+  415: 'The request body is not sent as application/json',
+  422: 'Refused by a business rule (see `data.reason`)',
+  429: 'Rate limited: retry after the Retry-After header',
+  500: 'Unexpected fault; the server log holds the detail under the X-Request-Id',
+};
+
+const ISSUE = {
+  type: 'object',
+  properties: {
+    path: { type: 'string', description: 'The offending field, dotted (e.g. `contacts.3.phone`); empty for the whole input' },
+    message: { type: 'string' },
+  },
+  required: ['path', 'message'],
+  additionalProperties: true,
+} satisfies SchemaObject;
+
+/**
+ * `{code, message, data?}`: procedure errors carry `data` (tRPC's code, HTTP status and procedure path,
+ * plus Herald's `reason` and `issues`); errors raised before a procedure runs (malformed JSON, body too
+ * large, rate limits) have only `code` and `message`. The REST bridge adds its raw validation `issues`.
+ */
+export const ERROR_SCHEMA = {
+  type: 'object',
+  properties: {
+    code: { type: 'string', description: 'Machine-readable error code', example: 'CONFLICT' },
+    message: { type: 'string', description: 'What went wrong, for a human' },
+    data: {
+      type: 'object',
+      properties: {
+        reason: { type: 'string', description: 'A stable, more specific reason, e.g. INSUFFICIENT_FUNDS' },
+        issues: { type: 'array', description: 'The offending fields of invalid input', items: ISSUE },
+        code: { type: 'string', description: 'The same code as above' },
+        httpStatus: { type: 'integer', description: 'The HTTP status of this answer' },
+        path: { type: 'string', description: 'The tRPC procedure, e.g. `messages.schedule`' },
+      },
+      additionalProperties: true,
+    },
+    issues: {
+      type: 'array',
+      description: "The REST bridge's raw validation issues (`data.issues` is the stable summary)",
+      items: { type: 'object', additionalProperties: true },
+    },
+  },
+  required: ['code', 'message'],
+  additionalProperties: true,
+} satisfies SchemaObject;
