@@ -73,6 +73,17 @@ describe('signing up and signing in', () => {
     expect(fields).toEqual(['adminEmail', 'slug']);
   });
 
+  it('refuses an e-mail with more than 64 characters before the @, as `format: email` promises', async () => {
+    const admin = await registerTenant(herald);
+    const tooLong = `${'a'.repeat(65)}@example.com`;
+    const user = await rest(herald, 'POST', '/users', { email: tooLong, password: 'password123', name: 'Long', role: 'SUB_ADMIN' }, bearer(admin.token));
+    expect(user.status).toBe(400);
+    expect(user.body.data.issues.map((issue: { path: string }) => issue.path)).toEqual(['email']);
+    const signUp = await rest(herald, 'POST', '/auth/register-tenant', { ...seedTenant, slug: 'long-local-part', adminEmail: tooLong });
+    expect(signUp.status).toBe(400);
+    expect((await rest(herald, 'POST', '/users', { email: `${'a'.repeat(64)}@example.com`, password: 'password123', name: 'Fits', role: 'SUB_ADMIN' }, bearer(admin.token))).status).toBe(201);
+  });
+
   it('lets an ADMIN add users, and lists only their tenant', async () => {
     const acme = await registerTenant(herald, 'Acme');
     const other = await registerTenant(herald, 'Other');

@@ -24,6 +24,9 @@ export const toUserOutput = (user: User): z.infer<typeof userOutput> => ({
   createdAt: user.createdAt.toISOString(),
 });
 
-export const emailInput = storable(z.email('must be an e-mail address').max(254)).transform((email) => email.trim().toLowerCase());
+// RFC 5321's limits: 64 characters before the @, 254 in all (what `format: email` validators check too).
+export const emailInput = storable(z.email('must be an e-mail address').max(254))
+  .refine((email) => email.lastIndexOf('@') <= 64, 'must have at most 64 characters before the @')
+  .transform((email) => email.trim().toLowerCase());
 export const passwordInput = z.string().min(8, 'must be at least 8 characters').max(256);
 export const personNameInput = text().trim().min(1).max(200);
