@@ -55,7 +55,12 @@ export function buildOpenApiDocument(baseUrl = '/'): OpenAPIObject {
     const responses: Responses = {};
     for (const [status, response] of Object.entries(operation.responses)) {
       // trpc-to-openapi documents every success as 200; creations answer 201.
-      if (status === '200') responses[String(meta.successStatus ?? 200)] = response;
+      if (status === '200') {
+        responses[String(meta.successStatus ?? 200)] = response;
+        if (meta.replayable && meta.successStatus) {
+          responses['200'] = { ...response, description: 'An identical replay (same idempotencyKey and body): the result of the first request' };
+        }
+      }
       else if (status.startsWith('2')) responses[status] = response;
     }
     for (const status of errorStatusesOf(meta)) responses[String(status)] = errorResponse(status);

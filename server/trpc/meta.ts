@@ -2,10 +2,11 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 
 /**
  * Procedure metadata: trpc-to-openapi's, plus the HTTP status of success when it is not 200, and the
- * business errors the operation can answer. The OpenAPI document adds the rest itself: 400 and 500
+ * business errors the operation can answer, and whether an identical replay (same idempotency key and body)
+ * answers 200 with the first result. The OpenAPI document adds the rest itself: 400 and 500
  * everywhere, 401/403 when protected, 404 for a path with an id, 413/415 for a POST.
  */
-export type HeraldMeta = OpenApiMeta<{ successStatus?: 201; errorStatuses?: (401 | 404 | 409 | 413 | 422 | 429)[] }>;
+export type HeraldMeta = OpenApiMeta<{ successStatus?: 201; replayable?: true; errorStatuses?: (401 | 404 | 409 | 413 | 422 | 429)[] }>;
 
 interface ProcedureLike {
   _def: { meta?: HeraldMeta };

@@ -32,6 +32,7 @@ export const scheduleProcedure = authedProcedure
     },
     errorStatuses: [409, 422],
     successStatus: 201,
+    replayable: true,
   })
   .input(
     z.strictObject({
