@@ -5,6 +5,7 @@ import type { Units } from '../../shared/money.ts';
 import { postEntry } from '../billing/ledger.service.ts';
 import { renderTemplate } from '../templates/render.ts';
 import type { TemplateCategory } from '../templates/template.entity.ts';
+import { FAILABLE_STATUSES, sqlStatusList } from './status-rules.ts';
 
 // The steps of a message's dispatch, called by the workflow's activities (the send is in send.service.ts,
 // refunds in settlement.service.ts). Each is idempotent: run twice (a retried activity, a worker that died
@@ -38,7 +39,7 @@ export async function failMessage(tx: EntityManager, messageId: string, reason: 
   await tx.execute(
     `update message set status = 'FAILED', failure_reason = ?, failure_detail = ?, provider_error_code = ?,
        failed_at = coalesce(failed_at, now()), updated_at = now()
-     where id = ? and status not in ('DELIVERED', 'READ')`,
+     where id = ? and status in (${sqlStatusList(FAILABLE_STATUSES)})`,
     [reason, detail.slice(0, 500), errorCode ?? null, messageId],
     'run',
   );

@@ -3,7 +3,7 @@ import { authedProcedure } from '../../trpc/init.ts';
 import { page, pageInput } from '../../shared/schemas.ts';
 import { dateTimeInput, text } from '../../shared/storable.ts';
 import type { Context } from '../../trpc/context.ts';
-import { MESSAGE_STATUSES } from './message.entity.ts';
+import { MESSAGE_STATUSES } from './status-rules.ts';
 import { messageOutput, parametersInput, messageWithHistoryOutput, toMessageOutput, toMessageWithHistory } from './message.schema.ts';
 import { cancelMessage, getMessage, listMessages, rescheduleMessage } from './messages.service.ts';
 import { scheduleMessage } from './schedule.service.ts';

@@ -3,7 +3,8 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { cancelUpdate, rescheduleUpdate, TOO_LATE } from '../../../workflows/shared.ts';
 import { findPage, type PageOptions } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
-import { Message, MessageStatusEvent, type MessageStatus } from './message.entity.ts';
+import { Message, MessageStatusEvent } from './message.entity.ts';
+import { isWaiting, type MessageStatus } from './status-rules.ts';
 import { refuseBeyondAYear, startMessageWorkflow, type WorkflowSettings } from './schedule.service.ts';
 
 const notFound = () => new AppError('NOT_FOUND', 'Message not found', { reason: 'MESSAGE_NOT_FOUND' });
@@ -31,7 +32,7 @@ const tooLate = (status: string) =>
 async function updateWorkflow(em: EntityManager, settings: WorkflowSettings, id: string, run: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>) {
   const message = await em.fork().findOne(Message, { id });
   if (!message) throw notFound();
-  if (message.status !== 'SCHEDULED') throw tooLate(message.status);
+  if (!isWaiting(message.status)) throw tooLate(message.status);
   // Its API process may have died before starting the workflow; start it now rather than fail.
   if (!message.workflowStarted) await startMessageWorkflow(em, settings, message);
   try {

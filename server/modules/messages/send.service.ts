@@ -2,8 +2,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
 import { failMessage, recordEvent } from './dispatch.service.ts';
+import { isDispatchable, sqlStatusList, statusesMovedBy } from './status-rules.ts';
 
 type Row = Record<string, any>;
+
+/** WhatsApp accepting the message is its first delivery progress, as a SENT report would be. */
+const ACCEPTED_FROM = sqlStatusList(statusesMovedBy('SENT'));
 
 export type SendResult = { ok: true; wamid: string } | { ok: false; reason: string; errorCode: number | undefined };
 
@@ -57,7 +61,7 @@ export async function sendToProvider(
   );
   if (!row) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
   if (row.provider_message_id) return { ok: true, wamid: row.provider_message_id };
-  if (row.status !== 'DISPATCHING') return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
+  if (!isDispatchable(row.status)) return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
 
   // Measured before the claim is sent: the database's lease starts no earlier, so it ends no earlier.
   const leaseEnds = Date.now() + policy.leaseMs;
@@ -76,7 +80,7 @@ export async function sendToProvider(
       [messageId],
     );
     if (now?.provider_message_id) return { ok: true, wamid: now.provider_message_id };
-    if (now?.status !== 'DISPATCHING') return { ok: false, reason: `NOT_DISPATCHABLE_${now?.status}`, errorCode: undefined };
+    if (!now || !isDispatchable(now.status)) return { ok: false, reason: `NOT_DISPATCHABLE_${now?.status}`, errorCode: undefined };
     throw new SendInFlight(messageId, Number(now.claim_ms ?? 0));
   }
   const attempt = Number(claim.send_attempts);
@@ -108,7 +112,7 @@ export async function sendToProvider(
   }
   await em.transactional(async (tx) => {
     await tx.execute(
-      `update message set provider_message_id = ?, status = case when status = 'DISPATCHING' then 'SENT' else status end,
+      `update message set provider_message_id = ?, status = case when status in (${ACCEPTED_FROM}) then 'SENT' else status end,
          send_claimed_until = null, sent_at = coalesce(sent_at, now()), updated_at = now() where id = ?`,
       [wamid, messageId],
       'run',

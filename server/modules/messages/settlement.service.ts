@@ -5,12 +5,13 @@ import { findMessageEntry, postEntry } from '../billing/ledger.service.ts';
 import { failMessage, lockMessage, recordEvent } from './dispatch.service.ts';
 import { judgeDelivery, type DeliveryFacts } from './delivery-rules.ts';
 import { SendInFlight } from './send.service.ts';
+import type { MessageStatus } from './status-rules.ts';
 
 type Row = Record<string, any>;
 
 export interface Settled {
   /** The message's status as stored now (what the workflow shows and searches by). */
-  status: string;
+  status: MessageStatus;
   charged: boolean;
   refunded: boolean;
   /** Nothing left for the workflow to wait for. */
