@@ -84,7 +84,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await registerWebhookRoutes(app, {
     appSecret: services.webhookSecret,
     verifyToken: services.config.WHATSAPP_VERIFY_TOKEN,
-    onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.temporal, statuses, services.logger),
+    onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger),
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.

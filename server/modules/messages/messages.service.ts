@@ -1,11 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { cancelUpdate, rescheduleUpdate, TOO_LATE } from '../../../workflows/shared.ts';
 import { findPage, type PageOptions } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { MessageWorkflows, UpdateOutcome } from '../../temporal/message-workflows.ts';
 import { Message, MessageStatusEvent } from './message.entity.ts';
 import { isWaiting, type MessageStatus } from './status-rules.ts';
-import { refuseBeyondAYear, startMessageWorkflow, type WorkflowSettings } from './schedule.service.ts';
+import { refuseBeyondAYear, startMessageWorkflow } from './schedule.service.ts';
 
 const notFound = () => new AppError('NOT_FOUND', 'Message not found', { reason: 'MESSAGE_NOT_FOUND' });
 
@@ -29,29 +28,28 @@ const tooLate = (status: string) =>
  * Cancel and reschedule go to the workflow as updates: it alone decides whether its timer has fired,
  * and it writes the database before answering, so the two never disagree.
  */
-async function updateWorkflow(em: EntityManager, settings: WorkflowSettings, id: string, run: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>) {
+async function updateWorkflow(
+  em: EntityManager,
+  workflows: MessageWorkflows,
+  id: string,
+  update: (workflowId: string) => Promise<UpdateOutcome>,
+) {
   const message = await em.fork().findOne(Message, { id });
   if (!message) throw notFound();
   if (!isWaiting(message.status)) throw tooLate(message.status);
   // Its API process may have died before starting the workflow; start it now rather than fail.
-  if (!message.workflowStarted) await startMessageWorkflow(em, settings, message);
-  try {
-    await run(settings.temporal.workflow.getHandle(message.workflowId));
-  } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === TOO_LATE) {
-      throw tooLate('being dispatched');
-    }
-    if (error instanceof WorkflowNotFoundError) throw tooLate('finished');
-    throw error;
-  }
-  return (await getMessage(em, id));
+  if (!message.workflowStarted) await startMessageWorkflow(em, workflows, message);
+  const outcome = await update(message.workflowId);
+  if (outcome === 'too-late') throw tooLate('being dispatched');
+  if (outcome === 'finished') throw tooLate('finished');
+  return await getMessage(em, id);
 }
 
-export function cancelMessage(em: EntityManager, settings: WorkflowSettings, id: string) {
-  return updateWorkflow(em, settings, id, (handle) => handle.executeUpdate(cancelUpdate));
+export function cancelMessage(em: EntityManager, workflows: MessageWorkflows, id: string) {
+  return updateWorkflow(em, workflows, id, (workflowId) => workflows.cancel(workflowId));
 }
 
-export function rescheduleMessage(em: EntityManager, settings: WorkflowSettings, id: string, scheduleTime: Date) {
+export function rescheduleMessage(em: EntityManager, workflows: MessageWorkflows, id: string, scheduleTime: Date) {
   refuseBeyondAYear(scheduleTime);
-  return updateWorkflow(em, settings, id, (handle) => handle.executeUpdate(rescheduleUpdate, { args: [scheduleTime.toISOString()] }));
+  return updateWorkflow(em, workflows, id, (workflowId) => workflows.reschedule(workflowId, scheduleTime));
 }

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { providerStatusSignal } from '../../../workflows/shared.ts';
+import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
 import type { ProviderStatus } from '../whatsapp/types.ts';
 import { recordEvent } from './dispatch.service.ts';
 import { sqlStatusList, statusesMovedBy, type ReportedStatus } from './status-rules.ts';
@@ -34,7 +33,7 @@ const APPLY_REPORT = {
  * status by precedence, and pass it to the message's workflow (which decides about refunds). A status
  * for an unknown wamid is logged and dropped — answering an error would make Meta resend it for days.
  */
-export async function recordProviderStatuses(em: EntityManager, temporal: Client, statuses: ProviderStatus[], logger: Logger): Promise<void> {
+export async function recordProviderStatuses(em: EntityManager, workflows: MessageWorkflows, statuses: ProviderStatus[], logger: Logger): Promise<void> {
   for (const status of statuses) {
     const [message] = await em.execute<{ id: string; workflow_id: string }[]>(
       'select id, workflow_id from message where provider_message_id = ?',
@@ -57,14 +56,12 @@ export async function recordProviderStatuses(em: EntityManager, temporal: Client
       await tx.execute(APPLY_REPORT[reported], [when, ...errorCode, message.id], 'run');
     });
     // Always signal, duplicates too: if an earlier signal failed, Meta's resend is what delivers it.
-    try {
-      await temporal.workflow.getHandle(message.workflow_id).signal(providerStatusSignal, {
-        status: status.status,
-        timestamp: when.toISOString(),
-        ...(status.errorCode !== undefined ? { errorCode: status.errorCode } : {}),
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    const signalled = await workflows.signalStatus(message.workflow_id, {
+      status: status.status,
+      timestamp: when.toISOString(),
+      ...(status.errorCode !== undefined ? { errorCode: status.errorCode } : {}),
+    });
+    if (!signalled) {
       logger.info({ messageId: message.id, status: status.status }, 'status after the message workflow finished: recorded only');
     }
   }
