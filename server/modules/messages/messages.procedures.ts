@@ -4,7 +4,8 @@ import { page, pageInput } from '../../shared/schemas.ts';
 import { dateTimeInput, text } from '../../shared/storable.ts';
 import { MESSAGE_STATUSES } from './status-rules.ts';
 import { messageOutput, parametersInput, messageWithHistoryOutput, toMessageOutput, toMessageWithHistory } from './message.schema.ts';
-import { cancelMessage, getMessage, listMessages, rescheduleMessage } from './messages.service.ts';
+import { cancelMessage, rescheduleMessage } from './change-schedule.service.ts';
+import { getMessage, listMessages } from './messages.service.ts';
 import { scheduleMessage } from './schedule.service.ts';
 
 const scheduleTimeInput = dateTimeInput('2026-12-01T09:00:00Z');

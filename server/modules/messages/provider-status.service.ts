@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
 import type { ProviderStatus } from '../whatsapp/types.ts';
-import { recordEvent } from './dispatch.service.ts';
+import { recordEvent } from './status-history.ts';
 import { sqlStatusList, statusesMovedBy, type ReportedStatus } from './status-rules.ts';
 
 const TIME_COLUMN = { SENT: 'sent_at', DELIVERED: 'delivered_at', READ: 'read_at', FAILED: 'failed_at' } as const;

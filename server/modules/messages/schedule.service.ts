@@ -6,7 +6,7 @@ import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
 import { Contact } from '../contacts/contact.entity.ts';
 import { renderTemplate } from '../templates/render.ts';
 import { Template } from '../templates/template.entity.ts';
-import { recordEvent } from './dispatch.service.ts';
+import { recordEvent } from './status-history.ts';
 import { Message } from './message.entity.ts';
 
 export interface ScheduleRequest {

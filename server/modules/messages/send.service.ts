@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
-import { failMessage, recordEvent } from './dispatch.service.ts';
+import { failMessage } from './message-rows.ts';
+import { recordEvent } from './status-history.ts';
 import { isDispatchable, sqlStatusList, statusesMovedBy } from './status-rules.ts';
 
 type Row = Record<string, any>;
