@@ -18,7 +18,7 @@ export interface ActivityDeps {
 }
 
 /** How long a send claim lasts when the workflow does not say (workflows started before the claim existed). */
-export const DEFAULT_SEND_LEASE_MS = 120_000;
+const DEFAULT_SEND_LEASE_MS = 120_000;
 
 /** A claim held by another attempt: retry when it expires, not on the usual backoff (it would burn attempts). */
 function retryWhenFree(error: unknown): never {

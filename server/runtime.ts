@@ -44,7 +44,7 @@ export async function openDatabase(databaseUrl: string, logger: Logger): Promise
 }
 
 /** How this process runs message workflows: the one place their settings are built. */
-export const workflowSettings = (config: Config, temporal: Client): WorkflowSettings => ({
+const workflowSettings = (config: Config, temporal: Client): WorkflowSettings => ({
   temporal,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   statusWaitMs: config.messageStatusWaitMs,

@@ -26,7 +26,7 @@ export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** A client's X-Request-Id is kept only when it is a short token that cannot forge log lines or headers. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function requestIdFor(request: Pick<IncomingMessage, 'headers'>): string {
+function requestIdFor(request: Pick<IncomingMessage, 'headers'>): string {
   const offered = request.headers['x-request-id'];
   return typeof offered === 'string' && SAFE_REQUEST_ID.test(offered) ? offered : randomUUID();
 }

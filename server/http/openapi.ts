@@ -4,7 +4,7 @@ import { appRouter } from '../trpc/router.ts';
 import { describeStatus } from '../shared/error-table.ts';
 import { ERROR_SCHEMA } from './openapi-errors.ts';
 
-export const API_VERSION = '0.1.0';
+const API_VERSION = '0.1.0';
 
 type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['post']>;
 type Responses = NonNullable<Operation['responses']>;

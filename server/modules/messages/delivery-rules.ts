@@ -36,7 +36,7 @@ export type DeliveryVerdict =
     };
 
 /** The first stored `failed` with no delivered/read stored before it: Meta's word that delivery failed. */
-export function deliveryFailure(statuses: StoredProviderStatus[]): StoredProviderStatus | undefined {
+function deliveryFailure(statuses: StoredProviderStatus[]): StoredProviderStatus | undefined {
   const failed = statuses.find((event) => event.status === 'FAILED');
   if (!failed) return undefined;
   const deliveredBefore = statuses.some(

@@ -6,7 +6,7 @@ import { CHARGE_STATES, type Message, type MessageStatusEvent } from './message.
 import { MESSAGE_STATUSES } from './status-rules.ts';
 
 /** Bounds on schedule `parameters`; a template parameter's value is limited to about 1,024 characters by Meta. */
-export const PARAMETER_LIMITS = { keys: 64, keyLength: 100, valueLength: 1024 } as const;
+const PARAMETER_LIMITS = { keys: 64, keyLength: 100, valueLength: 1024 } as const;
 
 export const parametersInput = z
   .record(
@@ -52,7 +52,7 @@ export const messageOutput = z
   })
   .meta({ id: 'Message' });
 
-export const statusEventOutput = z.object({
+const statusEventOutput = z.object({
   status: z.string(),
   occurredAt: isoTimestamp,
   source: z.enum(['API', 'WORKFLOW', 'PROVIDER']),

@@ -9,7 +9,7 @@ import { startMessageWorkflow } from './schedule.service.ts';
  * One pass: starts the workflows of stored messages that have none (their API process died between
  * storing the row and starting the workflow). Safe to run anywhere, any number of times.
  */
-export async function startMissingWorkflows(em: EntityManager, workflows: MessageWorkflows, olderThanMs = 5_000): Promise<number> {
+async function startMissingWorkflows(em: EntityManager, workflows: MessageWorkflows, olderThanMs = 5_000): Promise<number> {
   const stale = await em.find(
     Message,
     { workflowStarted: false, createdAt: { $lt: new Date(Date.now() - olderThanMs) } },

@@ -6,11 +6,11 @@ import { enforceLimits } from '../../trpc/rate-limit.ts';
 /** Each echo starts a workflow: a smoke test needs a few a minute, never a flood. */
 export const ECHO_CALLS_PER_MINUTE = 10;
 
-export const echoInput = z.strictObject({
+const echoInput = z.strictObject({
   text: text().min(1).max(200).meta({ example: 'hello herald' }),
 });
 
-export const echoOutput = z.object({
+const echoOutput = z.object({
   text: z.string(),
   upper: z.string(),
   length: z.number().int(),
