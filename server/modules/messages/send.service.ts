@@ -3,9 +3,17 @@ import { AppError } from '../../shared/errors.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
 import { failMessage } from './message-rows.ts';
 import { recordEvent } from './status-history.ts';
-import { isDispatchable, sqlStatusList, statusesMovedBy } from './status-rules.ts';
+import { isDispatchable, sqlStatusList, statusesMovedBy, type MessageStatus } from './status-rules.ts';
 
-type Row = Record<string, any>;
+/** What a send needs of the message, its contact and its template. */
+interface SendRow {
+  status: MessageStatus;
+  provider_message_id: string | null;
+  body_parameters: string[] | null;
+  phone: string;
+  template_name: string;
+  language: string;
+}
 
 /** WhatsApp accepting the message is its first delivery progress, as a SENT report would be. */
 const ACCEPTED_FROM = sqlStatusList(statusesMovedBy('SENT'));
@@ -55,7 +63,7 @@ export async function sendToProvider(
   policy: SendPolicy,
   hooks: SendHooks = {},
 ): Promise<SendResult> {
-  const [row] = await em.execute<Row[]>(
+  const [row] = await em.execute<SendRow[]>(
     `select m.status, m.provider_message_id, m.body_parameters, c.phone, t.name as template_name, t.language
      from message m join contact c on c.id = m.contact_id join template t on t.id = m.template_id where m.id = ?`,
     [messageId],
@@ -66,7 +74,7 @@ export async function sendToProvider(
 
   // Measured before the claim is sent: the database's lease starts no earlier, so it ends no earlier.
   const leaseEnds = Date.now() + policy.leaseMs;
-  const [claim] = await em.execute<Row[]>(
+  const [claim] = await em.execute<{ send_attempts: number }[]>(
     `update message set send_claimed_until = clock_timestamp() + ? * interval '1 millisecond', send_attempts = send_attempts + 1
      where id = ? and status = 'DISPATCHING' and provider_message_id is null
        and (send_claimed_until is null or send_claimed_until <= clock_timestamp())
@@ -74,7 +82,7 @@ export async function sendToProvider(
     [policy.leaseMs, messageId],
   );
   if (!claim) {
-    const [now] = await em.execute<Row[]>(
+    const [now] = await em.execute<{ status: MessageStatus; provider_message_id: string | null; claim_ms: number }[]>(
       `select status, provider_message_id,
          greatest(0, ceil(extract(epoch from send_claimed_until - clock_timestamp()) * 1000))::int as claim_ms
        from message where id = ?`,
