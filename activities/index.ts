@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Orm } from '../server/db/orm.ts';
-import { debitForDispatch, markCancelled, recordReschedule, type Prices } from '../server/modules/messages/dispatch.service.ts';
+import { markCancelled, recordReschedule } from '../server/modules/messages/change-schedule.service.ts';
+import { debitForDispatch, type Prices } from '../server/modules/messages/dispatch.service.ts';
 import { SendInFlight, sendToProvider } from '../server/modules/messages/send.service.ts';
 import { settleDelivery } from '../server/modules/messages/settlement.service.ts';
 import type { WhatsAppSender } from '../server/modules/whatsapp/types.ts';
@@ -17,7 +18,7 @@ export interface ActivityDeps {
 }
 
 /** How long a send claim lasts when the workflow does not say (workflows started before the claim existed). */
-export const DEFAULT_SEND_LEASE_MS = 120_000;
+const DEFAULT_SEND_LEASE_MS = 120_000;
 
 /** A claim held by another attempt: retry when it expires, not on the usual backoff (it would burn attempts). */
 function retryWhenFree(error: unknown): never {
@@ -39,7 +40,11 @@ async function heartbeating<T>(work: (cancelled: () => boolean) => Promise<T>): 
   }
 }
 
-/** Activities are thin adapters to domain services; the worker builds their dependencies once. */
+/**
+ * Activities are thin adapters to domain services; the worker builds their dependencies once. Their names
+ * are recorded in every workflow history, so `debitMessage` and `sendMessage` keep theirs (renaming one
+ * would break the replay of workflows in flight); the others are named after the function they call.
+ */
 export function createActivities(deps: ActivityDeps) {
   // Each activity works in its own EntityManager; the worker's global one is never used for work.
   const em = () => deps.orm.em.fork() as EntityManager;

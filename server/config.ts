@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseCredits, type Units } from './shared/money.ts';
 
 /** Where Herald keeps local state (embedded PostgreSQL, Temporal's SQLite file, the dev key pair). */
-export const DEFAULT_DATA_DIR = path.resolve(import.meta.dirname, '..', '.data');
+const DEFAULT_DATA_DIR = path.resolve(import.meta.dirname, '..', '.data');
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -134,7 +134,7 @@ const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
 
 const DURATION_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** "30s", "15m", "72h", "2d" → milliseconds (the schema has checked the form). */
-export function durationMs(value: string): number {
+function durationMs(value: string): number {
   const match = /^(\d+)\s*(s|m|h|d)$/.exec(value)!;
   return Number(match[1]) * DURATION_MS[match[2] as keyof typeof DURATION_MS];
 }

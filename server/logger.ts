@@ -19,7 +19,7 @@ const SECRET_PARAMETER = /token|secret|password|passwd|signature|api[-_.]?key|^k
 const SECRET_VALUE = /^(eyJ[\w-]+\.[\w-]+\.|EAA[\w-]{20,})/;
 
 /** The URL with the value of every secret-looking query parameter replaced, the rest byte for byte. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   const mark = url.indexOf('?');
   if (mark === -1) return url;
   const query = url

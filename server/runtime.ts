@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -12,6 +13,8 @@ import { createGraphClient } from './modules/whatsapp/graph-client.ts';
 import { whatsappSettings } from './modules/whatsapp/sandbox-token.ts';
 import { loadSigningKeys } from './modules/auth/keys.ts';
 import { createTemporalClient } from './temporal/client.ts';
+import { echoRunner } from './temporal/echo-workflow.ts';
+import { messageWorkflows, type WorkflowSettings } from './temporal/message-workflows.ts';
 import { installTemporalLogging } from './temporal/logging.ts';
 import { startWorker, type RunningWorker } from './temporal/worker.ts';
 
@@ -40,6 +43,13 @@ export async function openDatabase(databaseUrl: string, logger: Logger): Promise
   return orm;
 }
 
+/** How this process runs message workflows: the one place their settings are built. */
+const workflowSettings = (config: Config, temporal: Client): WorkflowSettings => ({
+  temporal,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  statusWaitMs: config.messageStatusWaitMs,
+});
+
 /** The API's dependencies, built once per process (tests build them the same way). */
 export async function buildServices(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<Services> {
   const keys = await loadSigningKeys({
@@ -47,11 +57,13 @@ export async function buildServices(config: Config, endpoints: Endpoints, orm: O
     publicPem: config.JWT_PUBLIC_KEY,
     dataDir: config.HERALD_DATA_DIR,
   });
+  const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
   return {
     config,
     orm,
-    temporal: createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE),
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    temporal,
+    messageWorkflows: messageWorkflows(workflowSettings(config, temporal)),
+    runEcho: echoRunner(temporal, config.TEMPORAL_TASK_QUEUE),
     logger,
     keys,
     tokens: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttl: config.JWT_TTL },
@@ -96,12 +108,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
     { orm, whatsapp: createGraphClient(await whatsappSettings(config)), prices: config.prices },
   );
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
-  const reconciler = startReconciler(
-    orm,
-    { temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, statusWaitMs: config.messageStatusWaitMs },
-    config.reconcileIntervalMs,
-    logger,
-  );
+  const reconciler = startReconciler(orm, messageWorkflows(workflowSettings(config, temporal)), config.reconcileIntervalMs, logger);
   return {
     worker: worker.worker,
     async stop() {

@@ -4,13 +4,17 @@ import type { Config } from './config.ts';
 import type { Orm } from './db/orm.ts';
 import type { SigningKeys } from './modules/auth/keys.ts';
 import type { TokenSettings } from './modules/auth/tokens.ts';
+import type { RunEcho } from './temporal/echo-workflow.ts';
+import type { MessageWorkflows } from './temporal/message-workflows.ts';
 
 /** Everything the API's procedures and health checks need, built once per process. */
 export interface Services {
   config: Config;
   orm: Orm;
+  /** The process's one Temporal client (health checks; tests inspect workflows through it). */
   temporal: Client;
-  taskQueue: string;
+  messageWorkflows: MessageWorkflows;
+  runEcho: RunEcho;
   logger: Logger;
   keys: SigningKeys;
   tokens: TokenSettings;

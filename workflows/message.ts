@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { failureCounts, isRead, statusAfterReport, type MessageStatus, type ReportedStatus } from '../server/modules/messages/status-rules.ts';
 import {
   MESSAGE_STATUS_KEY,
   TOO_LATE,
@@ -56,7 +57,7 @@ const legacyProvider = proxyActivities<Activities>({ startToCloseTimeout: '30 se
  */
 export async function messageWorkflow(input: MessageWorkflowInput): Promise<MessageWorkflowState> {
   let phase: WorkflowPhase = 'WAITING';
-  let status = 'SCHEDULED';
+  let status = 'SCHEDULED' as MessageStatus;
   let scheduleAt = Date.parse(input.scheduleTime);
   let cancelled = false;
   let rescheduled = false;
@@ -66,7 +67,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   const statuses: ProviderStatusSignal[] = [];
 
   const state = (): MessageWorkflowState => ({ phase, status, scheduleTime: new Date(scheduleAt).toISOString(), charged, refunded });
-  const setStatus = (next: string) => {
+  const setStatus = (next: MessageStatus) => {
     status = next;
     upsertSearchAttributes([{ key: MESSAGE_STATUS_KEY, value: next }]);
   };
@@ -74,7 +75,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     if (phase !== 'WAITING' || cancelled) throw ApplicationFailure.nonRetryable('The message is already being dispatched', TOO_LATE);
   };
   /** What the database decided: the workflow only mirrors it (state query, MessageStatus attribute). */
-  const mirror = (settled: { status: string; charged: boolean; refunded: boolean }) => {
+  const mirror = (settled: { status: MessageStatus; charged: boolean; refunded: boolean }) => {
     if (settled.status !== status) setStatus(settled.status);
     charged = settled.charged;
     refunded = settled.refunded;
@@ -174,7 +175,6 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   // 4. Delivery statuses, in any order and possibly repeated.
   phase = 'AWAITING_STATUS';
   const deadline = Date.now() + input.statusWaitMs;
-  let delivered = false;
   let finished = false;
   while (!finished) {
     const remaining = deadline - Date.now();
@@ -187,19 +187,19 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
       finished = settled.done;
       continue;
     }
-    // Only histories from before the patch take this branch: failed before delivered/read → refund.
+    // Only histories from before the patch take this branch. It trusts the signal, and its commands must
+    // replay as recorded: a counting failure refunds, a delivered/read that the rules keep is set (again).
     const next = statuses.shift()!;
-    if (next.status === 'read') {
-      delivered = true;
-      setStatus('READ');
-    } else if (next.status === 'delivered' && status !== 'READ') {
-      delivered = true;
-      setStatus('DELIVERED');
-    } else if (next.status === 'failed' && !delivered) {
-      refunded = (await db.refundMessage(input.messageId, { reason: 'DELIVERY_FAILED', errorCode: next.errorCode })).refunded;
-      setStatus('FAILED');
+    const reported = next.status.toUpperCase() as ReportedStatus;
+    if (reported === 'FAILED') {
+      if (failureCounts(status)) {
+        refunded = (await db.refundMessage(input.messageId, { reason: 'DELIVERY_FAILED', errorCode: next.errorCode })).refunded;
+        setStatus('FAILED');
+      }
+    } else if (reported !== 'SENT' && statusAfterReport(status, reported) === reported) {
+      setStatus(reported);
     }
-    finished = status === 'READ' || status === 'FAILED';
+    finished = isRead(status) || status === 'FAILED';
   }
   return done();
 }

@@ -1,6 +1,7 @@
 // Shared by the API, the worker and workflow code: plain constants and definitions only (no Node built-ins).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { MessageStatus } from '../server/modules/messages/status-rules.ts';
 
 /** Search attributes Herald registers on the Temporal namespace (both Keyword). */
 export const SEARCH_ATTRIBUTES = { tenantId: 'TenantId', messageStatus: 'MessageStatus' } as const;
@@ -59,7 +60,7 @@ export type WorkflowPhase = 'WAITING' | 'DISPATCHING' | 'AWAITING_STATUS' | 'DON
 
 export interface MessageWorkflowState {
   phase: WorkflowPhase;
-  status: string;
+  status: MessageStatus;
   scheduleTime: string;
   charged: boolean;
   refunded: boolean;

@@ -26,7 +26,7 @@ export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** A client's X-Request-Id is kept only when it is a short token that cannot forge log lines or headers. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function requestIdFor(request: Pick<IncomingMessage, 'headers'>): string {
+function requestIdFor(request: Pick<IncomingMessage, 'headers'>): string {
   const offered = request.headers['x-request-id'];
   return typeof offered === 'string' && SAFE_REQUEST_ID.test(offered) ? offered : randomUUID();
 }
@@ -84,7 +84,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await registerWebhookRoutes(app, {
     appSecret: services.webhookSecret,
     verifyToken: services.config.WHATSAPP_VERIFY_TOKEN,
-    onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.temporal, statuses, services.logger),
+    onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger),
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.

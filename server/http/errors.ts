@@ -1,19 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { codeForStatus } from '../shared/error-table.ts';
 import { internalErrorMessage } from '../shared/errors.ts';
-
-const CODE_FOR_STATUS: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_SUPPORTED',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  422: 'UNPROCESSABLE_CONTENT',
-  429: 'TOO_MANY_REQUESTS',
-  503: 'SERVICE_UNAVAILABLE',
-};
 
 /**
  * Errors raised by Fastify itself (malformed JSON, oversized bodies, unknown routes) get the same
@@ -26,7 +13,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       request.log.error({ err: error }, 'unhandled error');
       return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: internalErrorMessage(String(request.id)) });
     }
-    return reply.code(status).send({ code: CODE_FOR_STATUS[status] ?? 'BAD_REQUEST', message: error.message });
+    return reply.code(status).send({ code: codeForStatus(status), message: error.message });
   });
 
   app.setNotFoundHandler((request, reply) =>

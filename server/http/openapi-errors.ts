@@ -3,19 +3,6 @@ import type { OpenAPIObject } from 'trpc-to-openapi';
 
 type SchemaObject = NonNullable<NonNullable<OpenAPIObject['components']>['schemas']>[string];
 
-export const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid input: malformed JSON, unknown fields, wrong types or values (see `data.issues`)',
-  401: 'Not authenticated: no, malformed, expired or invalid bearer token',
-  403: 'Your role may not do this',
-  404: "Not found (also another tenant's object)",
-  409: 'Conflict with the current state',
-  413: 'Request body too large (over 4 MiB)',
-  415: 'The request body is not sent as application/json',
-  422: 'Refused by a business rule (see `data.reason`)',
-  429: 'Rate limited: retry after the Retry-After header',
-  500: 'Unexpected fault; the server log holds the detail under the X-Request-Id',
-};
-
 const ISSUE = {
   type: 'object',
   properties: {

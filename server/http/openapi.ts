@@ -1,9 +1,10 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { procedureMetas, type HeraldMeta } from '../trpc/meta.ts';
 import { appRouter } from '../trpc/router.ts';
-import { ERROR_DESCRIPTIONS, ERROR_SCHEMA } from './openapi-errors.ts';
+import { describeStatus } from '../shared/error-table.ts';
+import { ERROR_SCHEMA } from './openapi-errors.ts';
 
-export const API_VERSION = '0.1.0';
+const API_VERSION = '0.1.0';
 
 type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['post']>;
 type Responses = NonNullable<Operation['responses']>;
@@ -23,7 +24,7 @@ function errorStatusesOf(meta: HeraldMeta): number[] {
 
 function errorResponse(status: number) {
   const response: Record<string, unknown> = {
-    description: ERROR_DESCRIPTIONS[status]!,
+    description: describeStatus(status),
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   };
   if (status === 429) {

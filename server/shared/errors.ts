@@ -1,21 +1,9 @@
-/**
- * The one typed error domain code throws. The tRPC layer maps `code` to its own error code, and the
- * REST bridge derives the HTTP status from that; `reason` is a stable machine-readable detail.
- */
-export const APP_ERROR_STATUS = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNPROCESSABLE_CONTENT: 422,
-  TOO_MANY_REQUESTS: 429,
-  SERVICE_UNAVAILABLE: 503,
-} as const;
+import type { ErrorCode } from './error-table.ts';
 
-export type AppErrorCode = keyof typeof APP_ERROR_STATUS;
+/** The codes domain code throws; each is also a tRPC error code, from which the REST bridge derives the status. */
+export type AppErrorCode = Exclude<ErrorCode, 'METHOD_NOT_SUPPORTED' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_SERVER_ERROR'>;
 
+/** The one typed error domain code throws; `reason` is a stable machine-readable detail. */
 export class AppError extends Error {
   readonly code: AppErrorCode;
   readonly reason: string | undefined;

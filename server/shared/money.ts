@@ -6,9 +6,9 @@ import { z } from 'zod';
  */
 export type Units = bigint & { readonly __units: unique symbol };
 
-export const UNITS_PER_CREDIT = 10_000n;
+const UNITS_PER_CREDIT = 10_000n;
 /** A single amount above this is refused as absurd (one billion credits). */
-export const MAX_AMOUNT_UNITS = 1_000_000_000n * UNITS_PER_CREDIT;
+const MAX_AMOUNT_UNITS = 1_000_000_000n * UNITS_PER_CREDIT;
 
 const DECIMAL = /^(\d{1,13})(?:\.(\d{1,4}))?$/;
 

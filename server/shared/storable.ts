@@ -19,8 +19,8 @@ export const storable = <T extends z.ZodType<string, string>>(schema: T): T => s
 export const text = () => z.string().refine(isStorableText, unstorable);
 
 /** Sane bounds for every date Herald reads: later than the Unix epoch and within four-digit years. */
-export const EARLIEST_DATE = new Date(Date.UTC(1970, 0, 1));
-export const LATEST_DATE = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+const EARLIEST_DATE = new Date(Date.UTC(1970, 0, 1));
+const LATEST_DATE = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
 
 export const isSaneDate = (date: Date): boolean => {
   const time = date.getTime();

@@ -1,7 +1,7 @@
 import type { Role } from '../modules/users/user.entity.ts';
 
 /**
- * Who may call what: ARCHITECTURE.md's role table, keyed by procedure path, in one place. The
+ * Who may call what: the role table, keyed by procedure path, in one place. The
  * `authedProcedure` middleware consults it on every call; a procedure missing here refuses everyone.
  * Public procedures (sign-up, sign-in) use `publicProcedure` and are not listed.
  */

@@ -1,4 +1,4 @@
-// The REST contract of ARCHITECTURE.md as data, written from the document (not from the code), so the
+// The REST contract as data, written from the API's specification (not from the code), so the
 // tests that walk it check the code against the contract. Meta's webhook routes are no procedures: test/whatsapp and
 // test/messages cover them.
 export type Caller = 'anonymous' | 'SUB_ADMIN' | 'ADMIN' | 'SUPER_ADMIN';

@@ -8,8 +8,8 @@ describe('deciding what to do with a failed WhatsApp send', () => {
     expect(classifyWhatsAppError(code, 429)).toBe('retry');
   });
 
-  it('waits hours for 131049 (held back for ecosystem engagement)', () => {
-    expect(classifyWhatsAppError(131049, 400)).toBe('later');
+  it('refuses 131049 (held back for ecosystem engagement): a retry would only help hours later', () => {
+    expect(classifyWhatsAppError(131049, 400)).toBe('never');
   });
 
   it.each([131026, 131047, 132000, 132001, 132012, 132015])('never retries permanent Meta code %i', (code) => {

@@ -4,7 +4,8 @@ import { publicProcedure } from '../../trpc/init.ts';
 import { tenantOutput, toTenantOutput } from '../tenants/tenant.schema.ts';
 import { emailInput, passwordInput, personNameInput, toUserOutput, userOutput } from '../users/user.schema.ts';
 import { limitAuthAttempts } from './auth-rate-limit.ts';
-import { login, refuseOperatorEmail, registerTenant } from './auth.service.ts';
+import { refuseOperatorEmail } from '../users/emails.ts';
+import { login, registerTenant } from './auth.service.ts';
 
 const registerInput = z.strictObject({
   tenantName: text().trim().min(1).max(200).meta({ example: 'Acme Corp' }),

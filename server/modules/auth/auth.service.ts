@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
-import { TENANT_FILTER } from '../../db/tenant-scope.ts';
 import { AppError } from '../../shared/errors.ts';
 import { Tenant } from '../tenants/tenant.entity.ts';
 import { User } from '../users/user.entity.ts';
 import type { SigningKeys } from './keys.ts';
-import { checkPassword, hashPassword } from './passwords.ts';
+import { emailTaken, findUserByEmail } from '../users/emails.ts';
+import { checkPassword, hashPassword } from '../users/passwords.ts';
 import { issueToken, type TokenSettings } from './tokens.ts';
 
 export interface AuthDeps {
@@ -22,14 +22,6 @@ export interface RegisterTenantInput {
   adminPassword: string;
   adminName: string;
 }
-
-/** Sign-in looks across tenants by e-mail: the one place that lifts the tenant filter. */
-const acrossTenants = { filters: { [TENANT_FILTER]: false } };
-
-const emailTaken = () => new AppError('CONFLICT', 'That e-mail address is already registered', { reason: 'EMAIL_TAKEN' });
-
-export const findUserByEmail = (em: EntityManager, email: string) =>
-  em.findOne(User, { email: email.toLowerCase() }, acrossTenants);
 
 /** Creates the tenant and its first ADMIN in one transaction, then signs the admin in. */
 export async function registerTenant(deps: AuthDeps, input: RegisterTenantInput) {
@@ -75,14 +67,6 @@ export async function login(deps: AuthDeps, input: { email: string; password: st
     role: user.role,
   });
   return { token, user };
-}
-
-/**
- * The configured operator's e-mail is reserved: a tenant that registers it first would otherwise hold
- * the operator's address. Refused with the same 409 as any taken address.
- */
-export function refuseOperatorEmail(operatorEmail: string | undefined, email: string): void {
-  if (operatorEmail && operatorEmail.trim().toLowerCase() === email.trim().toLowerCase()) throw emailTaken();
 }
 
 export type SuperAdminOutcome = 'created' | 'updated' | 'held-by-tenant-user';

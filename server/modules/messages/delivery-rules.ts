@@ -1,15 +1,16 @@
 // When a sent message counts as failed, and so is refunded: decided from what PostgreSQL holds, never from
-// a workflow signal (a signal only says "look again"). Pure, so the rule lives in one place.
+// a workflow signal (a signal only says "look again"). Pure and import-free apart from the status rules.
+import { failureCounts, isDispatchable, isRead, type MessageStatus, type ReportedStatus } from './status-rules.ts';
 
 /** A provider status as the signature-verified webhook stored it (message_status_event, source PROVIDER). */
 export interface StoredProviderStatus {
-  status: string;
+  status: ReportedStatus;
   recordedAt: Date;
   errorCode: number | null;
 }
 
 export interface DeliveryFacts {
-  status: string;
+  status: MessageStatus;
   chargeState: string;
   providerMessageId: string | null;
   failureReason: string | null;
@@ -35,11 +36,11 @@ export type DeliveryVerdict =
     };
 
 /** The first stored `failed` with no delivered/read stored before it: Meta's word that delivery failed. */
-export function deliveryFailure(statuses: StoredProviderStatus[]): StoredProviderStatus | undefined {
+function deliveryFailure(statuses: StoredProviderStatus[]): StoredProviderStatus | undefined {
   const failed = statuses.find((event) => event.status === 'FAILED');
   if (!failed) return undefined;
   const deliveredBefore = statuses.some(
-    (event) => (event.status === 'DELIVERED' || event.status === 'READ') && event.recordedAt.getTime() < failed.recordedAt.getTime(),
+    (event) => !failureCounts(event.status) && event.recordedAt.getTime() < failed.recordedAt.getTime(),
   );
   return deliveredBefore ? undefined : failed;
 }
@@ -52,7 +53,7 @@ export function deliveryFailure(statuses: StoredProviderStatus[]): StoredProvide
 export function judgeDelivery(facts: DeliveryFacts, sendGaveUp: boolean): DeliveryVerdict {
   const noWamid = facts.providerMessageId === null;
   const refused = noWamid && facts.failureReason === 'PROVIDER_REJECTED';
-  const unavailable = sendGaveUp && noWamid && !refused && facts.status === 'DISPATCHING';
+  const unavailable = sendGaveUp && noWamid && !refused && isDispatchable(facts.status);
   if (unavailable && facts.sendClaimLive) return { kind: 'wait' };
   const failedDelivery = noWamid ? undefined : deliveryFailure(facts.providerStatuses);
   const failure = refused
@@ -67,6 +68,6 @@ export function judgeDelivery(facts: DeliveryFacts, sendGaveUp: boolean): Delive
     failure,
     markFailed: unavailable,
     refund: failure !== undefined && facts.chargeState === 'CHARGED',
-    done: failure !== undefined || facts.status === 'READ' || (sendGaveUp && noWamid),
+    done: failure !== undefined || isRead(facts.status) || (sendGaveUp && noWamid),
   };
 }

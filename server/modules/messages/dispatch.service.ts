@@ -1,49 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import type { Units } from '../../shared/money.ts';
 import { postEntry } from '../billing/ledger.service.ts';
 import { renderTemplate } from '../templates/render.ts';
 import type { TemplateCategory } from '../templates/template.entity.ts';
+import { failMessage, lockMessage } from './message-rows.ts';
+import { recordEvent } from './status-history.ts';
 
-// The steps of a message's dispatch, called by the workflow's activities (the send is in send.service.ts,
-// refunds in settlement.service.ts). Each is idempotent: run twice (a retried activity, a worker that died
-// after committing), it finds its own earlier work and stops.
+// The debit step of a message's dispatch, called by the workflow's activity (the send is in send.service.ts,
+// refunds in settlement.service.ts). Idempotent: run twice (a retried activity, a worker that died after
+// committing), it finds its own earlier work and stops.
 
 type Row = Record<string, any>;
 export type Prices = Record<TemplateCategory, Units>;
-
-export async function recordEvent(
-  em: EntityManager,
-  messageId: string,
-  status: string,
-  source: 'API' | 'WORKFLOW' | 'PROVIDER',
-  options: { occurredAt?: Date; errorCode?: number | undefined; detail?: string | undefined } = {},
-): Promise<boolean> {
-  const rows = await em.execute<Row[]>(
-    `insert into message_status_event (id, message_id, status, occurred_at, source, provider_error_code, detail)
-     values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing returning id`,
-    [randomUUID(), messageId, status, options.occurredAt ?? new Date(), source, options.errorCode ?? null, options.detail ?? null],
-  );
-  return rows.length > 0;
-}
-
-export async function lockMessage(tx: EntityManager, messageId: string): Promise<Row> {
-  const rows = await tx.execute<Row[]>('select * from message where id = ? for update', [messageId]);
-  if (!rows[0]) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
-  return rows[0];
-}
-
-export async function failMessage(tx: EntityManager, messageId: string, reason: string, detail: string, errorCode?: number) {
-  await tx.execute(
-    `update message set status = 'FAILED', failure_reason = ?, failure_detail = ?, provider_error_code = ?,
-       failed_at = coalesce(failed_at, now()), updated_at = now()
-     where id = ? and status not in ('DELIVERED', 'READ')`,
-    [reason, detail.slice(0, 500), errorCode ?? null, messageId],
-    'run',
-  );
-  await recordEvent(tx, messageId, 'FAILED', 'WORKFLOW', { errorCode, detail: `${reason}: ${detail}`.slice(0, 500) });
-}
 
 export type DebitResult = { ok: true; charged: boolean } | { ok: false; reason: string };
 
@@ -94,25 +63,5 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
     );
     await recordEvent(tx, messageId, 'DISPATCHING', 'WORKFLOW');
     return { ok: true, charged };
-  });
-}
-
-/** The cancel update's database half: only a message still waiting for its time can be cancelled. */
-export async function markCancelled(em: EntityManager, messageId: string): Promise<void> {
-  await em.transactional(async (tx) => {
-    await tx.execute(
-      `update message set status = 'CANCELLED', cancelled_at = coalesce(cancelled_at, now()), updated_at = now()
-       where id = ? and status = 'SCHEDULED'`,
-      [messageId],
-      'run',
-    );
-    await recordEvent(tx, messageId, 'CANCELLED', 'API');
-  });
-}
-
-export async function recordReschedule(em: EntityManager, messageId: string, scheduleTime: string): Promise<void> {
-  await em.transactional(async (tx) => {
-    await tx.execute(`update message set schedule_time = ?, updated_at = now() where id = ? and status = 'SCHEDULED'`, [new Date(scheduleTime), messageId], 'run');
-    await recordEvent(tx, messageId, 'RESCHEDULED', 'API', { detail: `now due ${scheduleTime}` });
   });
 }

@@ -1,8 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { tenantFilter } from '../../db/tenant-scope.ts';
+import { MESSAGE_STATUSES } from './status-rules.ts';
 
-export const MESSAGE_STATUSES = ['SCHEDULED', 'CANCELLED', 'DISPATCHING', 'SENT', 'DELIVERED', 'READ', 'FAILED'] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export const CHARGE_STATES = ['NONE', 'CHARGED', 'REFUNDED'] as const;
 export type ChargeState = (typeof CHARGE_STATES)[number];
 

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { creditsOutput, formatCredits } from '../../shared/money.ts';
 import { isoTimestamp } from '../../shared/schemas.ts';
 import { text } from '../../shared/storable.ts';
-import { CHARGE_STATES, MESSAGE_STATUSES, type Message, type MessageStatusEvent } from './message.entity.ts';
+import { CHARGE_STATES, type Message, type MessageStatusEvent } from './message.entity.ts';
+import { MESSAGE_STATUSES } from './status-rules.ts';
 
 /** Bounds on schedule `parameters`; a template parameter's value is limited to about 1,024 characters by Meta. */
-export const PARAMETER_LIMITS = { keys: 64, keyLength: 100, valueLength: 1024 } as const;
+const PARAMETER_LIMITS = { keys: 64, keyLength: 100, valueLength: 1024 } as const;
 
 export const parametersInput = z
   .record(
@@ -51,7 +52,7 @@ export const messageOutput = z
   })
   .meta({ id: 'Message' });
 
-export const statusEventOutput = z.object({
+const statusEventOutput = z.object({
   status: z.string(),
   occurredAt: isoTimestamp,
   source: z.enum(['API', 'WORKFLOW', 'PROVIDER']),

@@ -2,19 +2,14 @@ import { z } from 'zod';
 import { authedProcedure } from '../../trpc/init.ts';
 import { page, pageInput } from '../../shared/schemas.ts';
 import { dateTimeInput, text } from '../../shared/storable.ts';
-import type { Context } from '../../trpc/context.ts';
-import { MESSAGE_STATUSES } from './message.entity.ts';
+import { MESSAGE_STATUSES } from './status-rules.ts';
 import { messageOutput, parametersInput, messageWithHistoryOutput, toMessageOutput, toMessageWithHistory } from './message.schema.ts';
-import { cancelMessage, getMessage, listMessages, rescheduleMessage } from './messages.service.ts';
+import { cancelMessage, rescheduleMessage } from './change-schedule.service.ts';
+import { getMessage, listMessages } from './messages.service.ts';
 import { scheduleMessage } from './schedule.service.ts';
 
 const scheduleTimeInput = dateTimeInput('2026-12-01T09:00:00Z');
 const messageId = z.strictObject({ id: z.uuid() });
-const workflowSettings = (ctx: Context) => ({
-  temporal: ctx.services.temporal,
-  taskQueue: ctx.services.taskQueue,
-  statusWaitMs: ctx.services.config.messageStatusWaitMs,
-});
 
 export const scheduleProcedure = authedProcedure
   .meta({
@@ -45,7 +40,7 @@ export const scheduleProcedure = authedProcedure
   )
   .output(messageOutput)
   .mutation(async ({ ctx, input }) => {
-    const { message, replayed } = await scheduleMessage(ctx.em, workflowSettings(ctx), ctx.principal.tenantId!, {
+    const { message, replayed } = await scheduleMessage(ctx.em, ctx.services.messageWorkflows, ctx.principal.tenantId!, {
       ...input,
       parameters: input.parameters ?? {},
     });
@@ -85,7 +80,7 @@ export const cancelProcedure = authedProcedure
   })
   .input(messageId)
   .output(messageWithHistoryOutput)
-  .mutation(async ({ ctx, input }) => toMessageWithHistory(await cancelMessage(ctx.em, workflowSettings(ctx), input.id)));
+  .mutation(async ({ ctx, input }) => toMessageWithHistory(await cancelMessage(ctx.em, ctx.services.messageWorkflows, input.id)));
 
 export const rescheduleProcedure = authedProcedure
   .meta({
@@ -102,5 +97,5 @@ export const rescheduleProcedure = authedProcedure
   .input(z.strictObject({ id: z.uuid(), scheduleTime: scheduleTimeInput }))
   .output(messageWithHistoryOutput)
   .mutation(async ({ ctx, input }) =>
-    toMessageWithHistory(await rescheduleMessage(ctx.em, workflowSettings(ctx), input.id, input.scheduleTime)),
+    toMessageWithHistory(await rescheduleMessage(ctx.em, ctx.services.messageWorkflows, input.id, input.scheduleTime)),
   );

@@ -1,16 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Orm } from '../../db/orm.ts';
-import { startMissingWorkflows, type WorkflowSettings } from './schedule.service.ts';
+import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
+import { Message } from './message.entity.ts';
+import { startMessageWorkflow } from './schedule.service.ts';
+
+/**
+ * One pass: starts the workflows of stored messages that have none (their API process died between
+ * storing the row and starting the workflow). Safe to run anywhere, any number of times.
+ */
+async function startMissingWorkflows(em: EntityManager, workflows: MessageWorkflows, olderThanMs = 5_000): Promise<number> {
+  const stale = await em.find(
+    Message,
+    { workflowStarted: false, createdAt: { $lt: new Date(Date.now() - olderThanMs) } },
+    { filters: false, limit: 500, orderBy: { createdAt: 'asc' } },
+  );
+  for (const message of stale) await startMessageWorkflow(em, workflows, message);
+  return stale.length;
+}
 
 /**
  * Heals a crash between storing a message and starting its workflow: at worker start and then every
  * `intervalMs`, starts the workflows of stored messages that have none. Idempotent, so several workers
  * running it at once is harmless.
  */
-export function startReconciler(orm: Orm, settings: WorkflowSettings, intervalMs: number, logger: Logger): { stop(): void } {
+export function startReconciler(orm: Orm, workflows: MessageWorkflows, intervalMs: number, logger: Logger): { stop(): void } {
   let running: Promise<void> | undefined;
   const pass = () => {
-    running ??= startMissingWorkflows(orm.em.fork(), settings)
+    running ??= startMissingWorkflows(orm.em.fork(), workflows)
       .then((started) => {
         if (started > 0) logger.warn({ started }, 'started the workflows of messages that had none');
       })

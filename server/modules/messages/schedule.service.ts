@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { TENANT_ID_KEY, MESSAGE_STATUS_KEY, messageWorkflowId, type MessageWorkflowInput } from '../../../workflows/shared.ts';
+import { messageWorkflowId } from '../../../workflows/shared.ts';
 import { AppError } from '../../shared/errors.ts';
+import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
 import { Contact } from '../contacts/contact.entity.ts';
 import { renderTemplate } from '../templates/render.ts';
 import { Template } from '../templates/template.entity.ts';
-import { recordEvent } from './dispatch.service.ts';
+import { recordEvent } from './status-history.ts';
 import { Message } from './message.entity.ts';
 
 export interface ScheduleRequest {
@@ -15,12 +15,6 @@ export interface ScheduleRequest {
   scheduleTime: Date;
   idempotencyKey: string;
   parameters: Record<string, string>;
-}
-
-export interface WorkflowSettings {
-  temporal: Client;
-  taskQueue: string;
-  statusWaitMs: number;
 }
 
 const YEAR_MS = 366 * 24 * 3600 * 1000;
@@ -102,47 +96,15 @@ export async function storeMessage(em: EntityManager, tenantId: string, asked: S
   return { message: await em.fork().findOneOrFail(Message, { id, tenantId }, { filters: false }), replayed: false };
 }
 
-/** Step two: start the message's workflow (idempotent: its id derives from the message id) and note it. */
-export async function startMessageWorkflow(em: EntityManager, settings: WorkflowSettings, message: Message): Promise<void> {
-  const input: MessageWorkflowInput = {
-    messageId: message.id,
-    tenantId: message.tenantId,
-    scheduleTime: message.scheduleTime.toISOString(),
-    statusWaitMs: settings.statusWaitMs,
-  };
-  try {
-    await settings.temporal.workflow.start('messageWorkflow', {
-      taskQueue: settings.taskQueue,
-      workflowId: message.workflowId,
-      args: [input],
-      typedSearchAttributes: [
-        { key: TENANT_ID_KEY, value: message.tenantId },
-        { key: MESSAGE_STATUS_KEY, value: 'SCHEDULED' },
-      ],
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+/** Step two: start the message's workflow (idempotent) and note that it has one. */
+export async function startMessageWorkflow(em: EntityManager, workflows: MessageWorkflows, message: Message): Promise<void> {
+  await workflows.start(message);
   await em.execute('update message set workflow_started = true where id = ? and workflow_started = false', [message.id], 'run');
 }
 
 /** Schedules a message: store the row, then start its workflow. A crash between the two is healed by the reconciler. */
-export async function scheduleMessage(em: EntityManager, settings: WorkflowSettings, tenantId: string, request: ScheduleRequest) {
+export async function scheduleMessage(em: EntityManager, workflows: MessageWorkflows, tenantId: string, request: ScheduleRequest) {
   const stored = await storeMessage(em, tenantId, request);
-  if (!stored.message.workflowStarted) await startMessageWorkflow(em, settings, stored.message);
+  if (!stored.message.workflowStarted) await startMessageWorkflow(em, workflows, stored.message);
   return stored;
-}
-
-/**
- * The reconciler: starts the workflows of stored messages that have none (their API process died between
- * the two steps). Runs in the worker at start and then periodically; safe to run anywhere, any number of times.
- */
-export async function startMissingWorkflows(em: EntityManager, settings: WorkflowSettings, olderThanMs = 5_000): Promise<number> {
-  const stale = await em.find(
-    Message,
-    { workflowStarted: false, createdAt: { $lt: new Date(Date.now() - olderThanMs) } },
-    { filters: false, limit: 500, orderBy: { createdAt: 'asc' } },
-  );
-  for (const message of stale) await startMessageWorkflow(em, settings, message);
-  return stale.length;
 }

@@ -1,9 +1,22 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
-import { failMessage, recordEvent } from './dispatch.service.ts';
+import { failMessage } from './message-rows.ts';
+import { recordEvent } from './status-history.ts';
+import { isDispatchable, sqlStatusList, statusesMovedBy, type MessageStatus } from './status-rules.ts';
 
-type Row = Record<string, any>;
+/** What a send needs of the message, its contact and its template. */
+interface SendRow {
+  status: MessageStatus;
+  provider_message_id: string | null;
+  body_parameters: string[] | null;
+  phone: string;
+  template_name: string;
+  language: string;
+}
+
+/** WhatsApp accepting the message is its first delivery progress, as a SENT report would be. */
+const ACCEPTED_FROM = sqlStatusList(statusesMovedBy('SENT'));
 
 export type SendResult = { ok: true; wamid: string } | { ok: false; reason: string; errorCode: number | undefined };
 
@@ -50,18 +63,18 @@ export async function sendToProvider(
   policy: SendPolicy,
   hooks: SendHooks = {},
 ): Promise<SendResult> {
-  const [row] = await em.execute<Row[]>(
+  const [row] = await em.execute<SendRow[]>(
     `select m.status, m.provider_message_id, m.body_parameters, c.phone, t.name as template_name, t.language
      from message m join contact c on c.id = m.contact_id join template t on t.id = m.template_id where m.id = ?`,
     [messageId],
   );
   if (!row) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
   if (row.provider_message_id) return { ok: true, wamid: row.provider_message_id };
-  if (row.status !== 'DISPATCHING') return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
+  if (!isDispatchable(row.status)) return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
 
   // Measured before the claim is sent: the database's lease starts no earlier, so it ends no earlier.
   const leaseEnds = Date.now() + policy.leaseMs;
-  const [claim] = await em.execute<Row[]>(
+  const [claim] = await em.execute<{ send_attempts: number }[]>(
     `update message set send_claimed_until = clock_timestamp() + ? * interval '1 millisecond', send_attempts = send_attempts + 1
      where id = ? and status = 'DISPATCHING' and provider_message_id is null
        and (send_claimed_until is null or send_claimed_until <= clock_timestamp())
@@ -69,14 +82,14 @@ export async function sendToProvider(
     [policy.leaseMs, messageId],
   );
   if (!claim) {
-    const [now] = await em.execute<Row[]>(
+    const [now] = await em.execute<{ status: MessageStatus; provider_message_id: string | null; claim_ms: number }[]>(
       `select status, provider_message_id,
          greatest(0, ceil(extract(epoch from send_claimed_until - clock_timestamp()) * 1000))::int as claim_ms
        from message where id = ?`,
       [messageId],
     );
     if (now?.provider_message_id) return { ok: true, wamid: now.provider_message_id };
-    if (now?.status !== 'DISPATCHING') return { ok: false, reason: `NOT_DISPATCHABLE_${now?.status}`, errorCode: undefined };
+    if (!now || !isDispatchable(now.status)) return { ok: false, reason: `NOT_DISPATCHABLE_${now?.status}`, errorCode: undefined };
     throw new SendInFlight(messageId, Number(now.claim_ms ?? 0));
   }
   const attempt = Number(claim.send_attempts);
@@ -108,7 +121,7 @@ export async function sendToProvider(
   }
   await em.transactional(async (tx) => {
     await tx.execute(
-      `update message set provider_message_id = ?, status = case when status = 'DISPATCHING' then 'SENT' else status end,
+      `update message set provider_message_id = ?, status = case when status in (${ACCEPTED_FROM}) then 'SENT' else status end,
          send_claimed_until = null, sent_at = coalesce(sent_at, now()), updated_at = now() where id = ?`,
       [wamid, messageId],
       'run',

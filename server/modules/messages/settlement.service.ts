@@ -2,15 +2,23 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import { units } from '../../shared/money.ts';
 import { findMessageEntry, postEntry } from '../billing/ledger.service.ts';
-import { failMessage, lockMessage, recordEvent } from './dispatch.service.ts';
+import type { ChargeState } from './message.entity.ts';
+import { claimRemainingMs, failMessage, lockMessage, type MessageRow } from './message-rows.ts';
+import { recordEvent } from './status-history.ts';
 import { judgeDelivery, type DeliveryFacts } from './delivery-rules.ts';
 import { SendInFlight } from './send.service.ts';
+import type { MessageStatus, ReportedStatus } from './status-rules.ts';
 
-type Row = Record<string, any>;
+/** A provider status as the history stores it (`recorded_at` is when Herald learned of it). */
+interface ProviderEventRow {
+  status: ReportedStatus;
+  recorded_at: Date;
+  provider_error_code: number | null;
+}
 
 export interface Settled {
   /** The message's status as stored now (what the workflow shows and searches by). */
-  status: string;
+  status: MessageStatus;
   charged: boolean;
   refunded: boolean;
   /** Nothing left for the workflow to wait for. */
@@ -22,11 +30,11 @@ const FAILURE_DETAIL: Record<string, string> = {
   PROVIDER_UNAVAILABLE: 'WhatsApp did not accept the message after repeated attempts',
 };
 
-async function readFacts(tx: EntityManager, message: Row): Promise<DeliveryFacts> {
-  const [claim] = await tx.execute<Row[]>('select coalesce(send_claimed_until > clock_timestamp(), false) as live from message where id = ?', [
+async function readFacts(tx: EntityManager, message: MessageRow): Promise<DeliveryFacts> {
+  const [claim] = await tx.execute<{ live: boolean }[]>('select coalesce(send_claimed_until > clock_timestamp(), false) as live from message where id = ?', [
     message.id,
   ]);
-  const events = await tx.execute<Row[]>(
+  const events = await tx.execute<ProviderEventRow[]>(
     `select status, recorded_at, provider_error_code from message_status_event
      where message_id = ? and source = 'PROVIDER' order by recorded_at, id`,
     [message.id],
@@ -51,15 +59,11 @@ export async function settleDelivery(em: EntityManager, messageId: string, sendG
     const message = await lockMessage(tx, messageId);
     const verdict = judgeDelivery(await readFacts(tx, message), sendGaveUp);
     if (verdict.kind === 'wait') {
-      const [row] = await tx.execute<Row[]>(
-        'select greatest(0, ceil(extract(epoch from send_claimed_until - clock_timestamp()) * 1000))::int as ms from message where id = ?',
-        [messageId],
-      );
-      throw new SendInFlight(messageId, Number(row?.ms ?? 0));
+      throw new SendInFlight(messageId, await claimRemainingMs(tx, messageId));
     }
     const failure = verdict.failure;
     if (verdict.markFailed && failure) await failMessage(tx, messageId, failure.reason, FAILURE_DETAIL[failure.reason]!);
-    let chargeState: string = message.charge_state;
+    let chargeState: ChargeState = message.charge_state;
     if (verdict.refund && failure) {
       const debit = await findMessageEntry(tx, messageId, 'MESSAGE');
       if (debit) {
@@ -81,7 +85,7 @@ export async function settleDelivery(em: EntityManager, messageId: string, sendG
         chargeState = 'REFUNDED';
       }
     }
-    const [now] = await tx.execute<Row[]>('select status from message where id = ?', [messageId]);
+    const [now] = await tx.execute<{ status: MessageStatus }[]>('select status from message where id = ?', [messageId]);
     return { status: now!.status, charged: chargeState !== 'NONE', refunded: chargeState === 'REFUNDED', done: verdict.done };
   });
 }

@@ -2,16 +2,15 @@ import { z } from 'zod';
 import { text } from '../../shared/storable.ts';
 import { authedProcedure } from '../../trpc/init.ts';
 import { enforceLimits } from '../../trpc/rate-limit.ts';
-import { runEcho } from './echo.service.ts';
 
 /** Each echo starts a workflow: a smoke test needs a few a minute, never a flood. */
 export const ECHO_CALLS_PER_MINUTE = 10;
 
-export const echoInput = z.strictObject({
+const echoInput = z.strictObject({
   text: text().min(1).max(200).meta({ example: 'hello herald' }),
 });
 
-export const echoOutput = z.object({
+const echoOutput = z.object({
   text: z.string(),
   upper: z.string(),
   length: z.number().int(),
@@ -39,4 +38,4 @@ export const echoProcedure = authedProcedure
   })
   .input(echoInput)
   .output(echoOutput)
-  .mutation(({ ctx, input }) => runEcho(ctx.services.temporal, ctx.services.taskQueue, input.text));
+  .mutation(({ ctx, input }) => ctx.services.runEcho(input.text));

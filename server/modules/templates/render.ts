@@ -30,7 +30,7 @@ export function scanPlaceholders(content: string): PlaceholderScan {
 
 /** Contact fields a variable may name: the contact's name, phone, or one of its attributes. */
 export const CONTACT_FIELD = /^(?:name|phone|attributes\.[A-Za-z0-9_-]{1,64})$/;
-export const isContactField = (variable: string): boolean => CONTACT_FIELD.test(variable);
+const isContactField = (variable: string): boolean => CONTACT_FIELD.test(variable);
 export const CONTACT_FIELD_HINT = 'must be name, phone or attributes.<key> (key: letters, digits, _ or -, up to 64)';
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;

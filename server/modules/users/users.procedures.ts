@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { authedProcedure } from '../../trpc/init.ts';
 import { page, pageInput } from '../../shared/schemas.ts';
 import { emailInput, passwordInput, personNameInput, toUserOutput, userOutput } from './user.schema.ts';
-import { refuseOperatorEmail } from '../auth/auth.service.ts';
+import { refuseOperatorEmail } from './emails.ts';
 import { createUser, listUsers } from './users.service.ts';
 
 export const createUserProcedure = authedProcedure

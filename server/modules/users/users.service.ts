@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { findPage, type PageOptions } from '../../db/keyset.ts';
-import { AppError } from '../../shared/errors.ts';
-import { findUserByEmail } from '../auth/auth.service.ts';
-import { hashPassword } from '../auth/passwords.ts';
+import { emailTaken, findUserByEmail } from './emails.ts';
+import { hashPassword } from './passwords.ts';
 import { User } from './user.entity.ts';
 
 export interface NewUser {
@@ -16,7 +15,7 @@ export interface NewUser {
 /** An ADMIN adds a colleague to their own tenant. E-mail addresses are unique across Herald. */
 export async function createUser(em: EntityManager, tenantId: string, input: NewUser) {
   if (await findUserByEmail(em, input.email)) {
-    throw new AppError('CONFLICT', 'That e-mail address is already registered', { reason: 'EMAIL_TAKEN' });
+    throw emailTaken();
   }
   const user = em.create(User, {
     id: randomUUID(),
@@ -30,7 +29,7 @@ export async function createUser(em: EntityManager, tenantId: string, input: New
     await em.flush();
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
-      throw new AppError('CONFLICT', 'That e-mail address is already registered', { reason: 'EMAIL_TAKEN' });
+      throw emailTaken();
     }
     throw error;
   }

@@ -1,12 +1,14 @@
-/** How a failed send should be handled, decided from Meta's error.code (not the HTTP status) per WHATSAPP.md. */
-export type RetryAdvice = 'retry' | 'later' | 'never';
+/** How a failed send is handled, decided from Meta's error.code (not the HTTP status): retried, or a refusal. */
+export type RetryAdvice = 'retry' | 'never';
 
 /** Throughput limit, pair rate limit, number upgrading, temporary API service error: back off and retry. */
 const RETRY_CODES = new Set([130429, 131056, 131057, 2]);
-/** Held back for ecosystem engagement: only worth another try hours later. */
-const LATER_CODES = new Set([131049]);
-/** Undeliverable, outside the re-engagement window, template parameter or approval problems. */
-const NEVER_CODES = new Set([131026, 131047, 132000, 132001, 132012, 132015]);
+/**
+ * Undeliverable, outside the re-engagement window, template parameter or approval problems; and 131049
+ * (held back for ecosystem engagement), which would only be worth another try hours later, so it fails
+ * and is refunded rather than holding the message and its charge that long.
+ */
+const NEVER_CODES = new Set([131026, 131047, 131049, 132000, 132001, 132012, 132015]);
 
 /**
  * Meta's error code wins over the HTTP status (sources disagree whether throttling comes as 400 or 429);
@@ -15,7 +17,6 @@ const NEVER_CODES = new Set([131026, 131047, 132000, 132001, 132012, 132015]);
 export function classifyWhatsAppError(code: number | undefined, httpStatus: number | undefined): RetryAdvice {
   if (code !== undefined) {
     if (RETRY_CODES.has(code)) return 'retry';
-    if (LATER_CODES.has(code)) return 'later';
     if (NEVER_CODES.has(code)) return 'never';
   }
   if (httpStatus === undefined) return 'retry';

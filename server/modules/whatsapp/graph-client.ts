@@ -11,8 +11,8 @@ export interface GraphClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-/** The request body WHATSAPP.md prescribes for a template message. */
-export function templateRequestBody(send: TemplateSend): Record<string, unknown> {
+/** The Cloud API's request body for a template message: body parameters as text, in the template's order. */
+function templateRequestBody(send: TemplateSend): Record<string, unknown> {
   const template: Record<string, unknown> = { name: send.templateName, language: { code: send.language } };
   if (send.bodyParameters.length > 0) {
     template.components = [

@@ -45,7 +45,7 @@ export interface SandboxOptions {
   displayPhoneNumber?: string;
 }
 
-export const DEFAULT_SANDBOX_DELAYS: SandboxDelays = { sent: 200, delivered: 1000, read: 2000 };
+const DEFAULT_SANDBOX_DELAYS: SandboxDelays = { sent: 200, delivered: 1000, read: 2000 };
 /** Recipients ending 0002 are throttled this many times before a send is accepted. */
 const THROTTLED_ATTEMPTS = 2;
 const MAX_THROTTLED_NUMBERS = 10_000;

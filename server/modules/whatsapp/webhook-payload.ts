@@ -3,7 +3,7 @@ import { isSaneDate, isStorableText } from '../../shared/storable.ts';
 import type { ProviderStatus, ProviderStatusName } from './types.ts';
 
 /** One status as Meta sends it; unknown fields (pricing, conversation, biz_opaque_callback_data…) pass through. */
-export const webhookStatusSchema = z.looseObject({
+const webhookStatusSchema = z.looseObject({
   id: z.string().min(1),
   status: z.string(),
   timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
@@ -23,7 +23,7 @@ const changeValueSchema = z.looseObject({
 });
 
 /** Meta's webhook envelope: several entries, each with several changes, in one POST. */
-export const webhookEnvelopeSchema = z.looseObject({
+const webhookEnvelopeSchema = z.looseObject({
   object: z.literal('whatsapp_business_account'),
   entry: z.array(
     z.looseObject({

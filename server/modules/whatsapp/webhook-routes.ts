@@ -3,9 +3,9 @@ import { safeEqualStrings, verifySignature } from './signature.ts';
 import type { ProviderStatus } from './types.ts';
 import { parseWebhookEnvelope, statusesOf } from './webhook-payload.ts';
 
-export const WEBHOOK_PATH = '/webhook/meta';
+const WEBHOOK_PATH = '/webhook/meta';
 /** Meta's payloads are a few kilobytes; anything near this is not from Meta. */
-export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface WebhookRouteOptions {
   appSecret: string | undefined;

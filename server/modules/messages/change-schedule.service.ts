@@ -1,0 +1,67 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../shared/errors.ts';
+import type { MessageWorkflows, UpdateOutcome } from '../../temporal/message-workflows.ts';
+import { Message } from './message.entity.ts';
+import { getMessage, notFound } from './messages.service.ts';
+import { refuseBeyondAYear, startMessageWorkflow } from './schedule.service.ts';
+import { recordEvent } from './status-history.ts';
+import { isWaiting, MESSAGE_STATUSES, sqlStatusList } from './status-rules.ts';
+
+// Cancel and reschedule, both halves: the API asks the message's workflow (an update), and the workflow
+// writes the database (an activity) before it answers, so the two never disagree.
+
+const tooLate = (status: string) =>
+  new AppError('CONFLICT', `The message can no longer be changed: it is ${status}`, { reason: 'ALREADY_DISPATCHED' });
+
+/** The workflow alone decides whether its timer has fired; a message no longer waiting is refused here first. */
+async function updateWorkflow(
+  em: EntityManager,
+  workflows: MessageWorkflows,
+  id: string,
+  update: (workflowId: string) => Promise<UpdateOutcome>,
+) {
+  const message = await em.fork().findOne(Message, { id });
+  if (!message) throw notFound();
+  if (!isWaiting(message.status)) throw tooLate(message.status);
+  // Its API process may have died before starting the workflow; start it now rather than fail.
+  if (!message.workflowStarted) await startMessageWorkflow(em, workflows, message);
+  const outcome = await update(message.workflowId);
+  if (outcome === 'too-late') throw tooLate('being dispatched');
+  if (outcome === 'finished') throw tooLate('finished');
+  return await getMessage(em, id);
+}
+
+export function cancelMessage(em: EntityManager, workflows: MessageWorkflows, id: string) {
+  return updateWorkflow(em, workflows, id, (workflowId) => workflows.cancel(workflowId));
+}
+
+export function rescheduleMessage(em: EntityManager, workflows: MessageWorkflows, id: string, scheduleTime: Date) {
+  refuseBeyondAYear(scheduleTime);
+  return updateWorkflow(em, workflows, id, (workflowId) => workflows.reschedule(workflowId, scheduleTime));
+}
+
+const WAITING = sqlStatusList(MESSAGE_STATUSES.filter(isWaiting));
+
+/** The cancel update's database half: only a message still waiting for its time can be cancelled. */
+export async function markCancelled(em: EntityManager, messageId: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    await tx.execute(
+      `update message set status = 'CANCELLED', cancelled_at = coalesce(cancelled_at, now()), updated_at = now()
+       where id = ? and status in (${WAITING})`,
+      [messageId],
+      'run',
+    );
+    await recordEvent(tx, messageId, 'CANCELLED', 'API');
+  });
+}
+
+/** The reschedule update's database half. */
+export async function recordReschedule(em: EntityManager, messageId: string, scheduleTime: string): Promise<void> {
+  await em.transactional(async (tx) => {
+    await tx.execute(`update message set schedule_time = ?, updated_at = now() where id = ? and status in (${WAITING})`, [
+      new Date(scheduleTime),
+      messageId,
+    ], 'run');
+    await recordEvent(tx, messageId, 'RESCHEDULED', 'API', { detail: `now due ${scheduleTime}` });
+  });
+}

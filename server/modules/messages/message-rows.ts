@@ -1,0 +1,56 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../../shared/errors.ts';
+import type { ChargeState } from './message.entity.ts';
+import { recordEvent } from './status-history.ts';
+import { FAILABLE_STATUSES, sqlStatusList, type MessageStatus } from './status-rules.ts';
+
+// The message table's raw-SQL side (the locked, hot paths of dispatch, send and settlement): typed rows
+// instead of hand-mapped records. The API's reads go through the Message entity.
+
+/** A `message` row as PostgreSQL returns it (snake_case, bigint as string). */
+export interface MessageRow {
+  id: string;
+  tenant_id: string;
+  template_id: string;
+  contact_id: string;
+  parameters: Record<string, string>;
+  status: MessageStatus;
+  charge_state: ChargeState;
+  cost: string | null;
+  category: string | null;
+  body_parameters: string[] | null;
+  provider_message_id: string | null;
+  failure_reason: string | null;
+  provider_error_code: number | null;
+  workflow_id: string;
+  send_claimed_until: Date | null;
+  send_attempts: number;
+}
+
+/** Locks the message row for the rest of the transaction; a missing message is a 404. */
+export async function lockMessage(tx: EntityManager, messageId: string): Promise<MessageRow> {
+  const rows = await tx.execute<MessageRow[]>('select * from message where id = ? for update', [messageId]);
+  if (!rows[0]) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  return rows[0];
+}
+
+/** Fails a message whose failure still counts (never one already delivered or read) and records why. */
+export async function failMessage(tx: EntityManager, messageId: string, reason: string, detail: string, errorCode?: number) {
+  await tx.execute(
+    `update message set status = 'FAILED', failure_reason = ?, failure_detail = ?, provider_error_code = ?,
+       failed_at = coalesce(failed_at, now()), updated_at = now()
+     where id = ? and status in (${sqlStatusList(FAILABLE_STATUSES)})`,
+    [reason, detail.slice(0, 500), errorCode ?? null, messageId],
+    'run',
+  );
+  await recordEvent(tx, messageId, 'FAILED', 'WORKFLOW', { errorCode, detail: `${reason}: ${detail}`.slice(0, 500) });
+}
+
+/** Milliseconds until another attempt's send claim expires (0 when none is held). */
+export async function claimRemainingMs(em: EntityManager, messageId: string): Promise<number> {
+  const [row] = await em.execute<{ ms: number }[]>(
+    'select greatest(0, ceil(extract(epoch from send_claimed_until - clock_timestamp()) * 1000))::int as ms from message where id = ?',
+    [messageId],
+  );
+  return Number(row?.ms ?? 0);
+}

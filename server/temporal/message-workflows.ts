@@ -1,0 +1,91 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+// A value import only for `start(messageWorkflow, …)`: it pulls in @temporalio/workflow, never Node-only code.
+import { messageWorkflow } from '../../workflows/message.ts';
+import {
+  MESSAGE_STATUS_KEY,
+  TENANT_ID_KEY,
+  TOO_LATE,
+  cancelUpdate,
+  providerStatusSignal,
+  rescheduleUpdate,
+  type MessageWorkflowInput,
+  type ProviderStatusSignal,
+} from '../../workflows/shared.ts';
+
+/** Where and how message workflows run; built once per process. */
+export interface WorkflowSettings {
+  temporal: Client;
+  taskQueue: string;
+  /** How long a sent message's workflow waits for a final delivery status. */
+  statusWaitMs: number;
+}
+
+/** What became of a cancel or reschedule: the workflow alone knows whether its timer has fired. */
+export type UpdateOutcome = 'applied' | 'too-late' | 'finished';
+
+export interface MessageToStart {
+  id: string;
+  tenantId: string;
+  workflowId: string;
+  scheduleTime: Date;
+}
+
+/** The one typed client of message workflows: start, cancel, reschedule and signal. */
+export interface MessageWorkflows {
+  /** Idempotent: the workflow id derives from the message id, so a second start finds the first. */
+  start(message: MessageToStart): Promise<void>;
+  cancel(workflowId: string): Promise<UpdateOutcome>;
+  reschedule(workflowId: string, scheduleTime: Date): Promise<UpdateOutcome>;
+  /** False when the workflow has already finished (the status is then only recorded). */
+  signalStatus(workflowId: string, signal: ProviderStatusSignal): Promise<boolean>;
+}
+
+async function outcomeOf(update: Promise<unknown>): Promise<UpdateOutcome> {
+  try {
+    await update;
+    return 'applied';
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string } | undefined)?.type === TOO_LATE) return 'too-late';
+    if (error instanceof WorkflowNotFoundError) return 'finished';
+    throw error;
+  }
+}
+
+export function messageWorkflows(settings: WorkflowSettings): MessageWorkflows {
+  const handle = (workflowId: string) => settings.temporal.workflow.getHandle<typeof messageWorkflow>(workflowId);
+  return {
+    async start(message) {
+      const input: MessageWorkflowInput = {
+        messageId: message.id,
+        tenantId: message.tenantId,
+        scheduleTime: message.scheduleTime.toISOString(),
+        statusWaitMs: settings.statusWaitMs,
+      };
+      try {
+        await settings.temporal.workflow.start(messageWorkflow, {
+          taskQueue: settings.taskQueue,
+          workflowId: message.workflowId,
+          args: [input],
+          typedSearchAttributes: [
+            { key: TENANT_ID_KEY, value: message.tenantId },
+            { key: MESSAGE_STATUS_KEY, value: 'SCHEDULED' },
+          ],
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+    },
+    cancel: (workflowId) => outcomeOf(handle(workflowId).executeUpdate(cancelUpdate)),
+    reschedule: (workflowId, scheduleTime) =>
+      outcomeOf(handle(workflowId).executeUpdate(rescheduleUpdate, { args: [scheduleTime.toISOString()] })),
+    async signalStatus(workflowId, signal) {
+      try {
+        await handle(workflowId).signal(providerStatusSignal, signal);
+        return true;
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        return false;
+      }
+    },
+  };
+}
