@@ -62,6 +62,25 @@ export class Migration20261127120000_ledger_functions extends Migration {
       end;
       $$;`);
 
+    // What a debit decides on, read without locks. A PL/pgSQL function keeps the join's plan cached per
+    // connection; sent as a plain statement, planning it cost more than running it.
+    this.addSql(`
+      create function dispatch_message_facts(p_message_id uuid)
+      returns table (status text, charge_state text, failure_reason text, parameters jsonb, template_status text, content text,
+        variables jsonb, category text, contact_opted_out boolean, phone text, name text, attributes jsonb)
+      language plpgsql stable as $$
+      #variable_conflict use_column
+      begin
+        return query
+          select m.status::text, m.charge_state::text, m.failure_reason::text, m.parameters, t.status::text, t.content, t.variables,
+            t.category::text, c.opted_out, c.phone::text, c.name::text, c.attributes
+          from message m
+          left join template t on t.id = m.template_id and t.tenant_id = m.tenant_id
+          left join contact c on c.id = m.contact_id and c.tenant_id = m.tenant_id
+          where m.id = p_message_id;
+      end;
+      $$;`);
+
     // Outcomes: DISPATCHED (charged or not), SETTLED (no longer SCHEDULED: its status is returned), STALE (the
     // template or contact no longer allows the send: their state is returned, nothing is written) and MISSING.
     this.addSql(`
@@ -109,6 +128,7 @@ export class Migration20261127120000_ledger_functions extends Migration {
   }
 
   override async down(): Promise<void> {
+    this.addSql('drop function if exists dispatch_message_facts(uuid);');
     this.addSql('drop function if exists dispatch_message_debit(uuid, bigint, text, jsonb, text, boolean);');
     this.addSql('drop function if exists post_ledger_entry(uuid, uuid, text, text, bigint, uuid, uuid, text, uuid, text, text);');
   }

@@ -66,12 +66,7 @@ interface DispatchFacts {
 const readDispatchFacts = async (em: EntityManager, messageId: string): Promise<DispatchFacts | undefined> =>
   (
     await em.execute<DispatchFacts[]>(
-      `select m.status, m.charge_state, m.failure_reason, m.parameters, t.status as template_status, t.content, t.variables, t.category,
-         c.opted_out as contact_opted_out, c.phone, c.name, c.attributes
-       from message m
-       left join template t on t.id = m.template_id and t.tenant_id = m.tenant_id
-       left join contact c on c.id = m.contact_id and c.tenant_id = m.tenant_id
-       where m.id = ?`,
+      'select * from dispatch_message_facts(?)',
       [messageId],
     )
   )[0];
