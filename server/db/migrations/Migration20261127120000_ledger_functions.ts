@@ -115,7 +115,7 @@ export class Migration20261127120000_ledger_functions extends Migration {
             cost = p_price, category = p_category, body_parameters = p_body_parameters, updated_at = now()
           where m.id = p_message_id;
         insert into message_status_event (id, message_id, status, occurred_at, source)
-          values (gen_random_uuid(), p_message_id, 'DISPATCHING', now(), 'WORKFLOW') on conflict do nothing;
+          values (gen_random_uuid(), p_message_id, 'DISPATCHING', now(), 'WORKFLOW');
         -- Last, so the tenant's balance lock is held only until this statement commits; a refusal raised here
         -- undoes the lines above with it.
         if v_charge and not p_already_charged then
