@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, type AppErrorCode } from '../../shared/errors.ts';
 import { formatCredits, units, type Units } from '../../shared/money.ts';
 import { LEDGER_COLUMNS, toLedgerRecord, type LedgerReason, type LedgerRecord, type LedgerType } from './ledger-row.ts';
 
@@ -29,79 +29,80 @@ export interface PostedEntry {
   replayed: boolean;
 }
 
-/** PostgreSQL's bigint ceiling: a balance beyond it cannot be stored. */
-const MAX_BALANCE_UNITS = 9_223_372_036_854_775_807n;
-
 type Rows = Record<string, unknown>[];
 
+/** What the ledger function's refusals (SQLSTATE class HL, reason as HINT) mean to Herald's callers. */
+const REFUSALS: Record<string, [AppErrorCode, string]> = {
+  INVALID_AMOUNT: ['BAD_REQUEST', 'A ledger amount must be positive'],
+  TENANT_NOT_FOUND: ['NOT_FOUND', 'Tenant not found'],
+  INSUFFICIENT_FUNDS: ['UNPROCESSABLE_CONTENT', 'Insufficient funds'],
+  BALANCE_LIMIT: ['UNPROCESSABLE_CONTENT', 'The balance would exceed what Herald can hold'],
+  ALREADY_POSTED: ['CONFLICT', 'This ledger entry was already posted'],
+};
+
 /**
- * The one way money moves: locks the tenant row (alone — no joins, so the row lock is valid), computes the
- * new balance, updates it and appends the ledger entry with that `balance_after`, all in one transaction.
- * The lock is FOR NO KEY UPDATE: it serialises postings but, unlike FOR UPDATE, not the FOR KEY SHARE
- * locks that inserts of the tenant's contacts, templates and messages take for their foreign keys.
- * Inside a caller's transaction (the dispatch debit) it runs as a savepoint of it, so the lock is held
- * until the caller commits, and a refused entry leaves the caller's transaction usable.
+ * A PostgreSQL error as the ledger's AppError: a refusal of `post_ledger_entry` (the INSUFFICIENT_FUNDS
+ * message names the balance, sent as DETAIL, and the amount needed), or a unique index that backed its
+ * checks up (one message id posted under two tenants' locks). Anything else is returned as it is.
+ */
+export function ledgerError(error: unknown, amount: Units): unknown {
+  if (error instanceof UniqueConstraintViolationException) return alreadyPosted(error);
+  const fault = error as { code?: unknown; hint?: unknown; detail?: unknown };
+  if (typeof fault?.code !== 'string' || !fault.code.startsWith('HL') || typeof fault.hint !== 'string') return error;
+  const refusal = REFUSALS[fault.hint];
+  if (!refusal) return error;
+  const [code, plain] = refusal;
+  const message =
+    fault.hint === 'INSUFFICIENT_FUNDS' && typeof fault.detail === 'string'
+      ? `Insufficient funds: the balance is ${formatCredits(units(fault.detail))}, ${formatCredits(amount)} is needed`
+      : plain;
+  return new AppError(code, message, { reason: fault.hint, cause: error });
+}
+
+/**
+ * The one way money moves: one call of the database function `post_ledger_entry`, which locks the tenant
+ * row (alone, FOR NO KEY UPDATE: it serialises postings but not the inserts of the tenant's contacts,
+ * templates and messages), checks the entry (positive, no repeat, balance never negative nor beyond
+ * bigint), updates the balance and appends the entry with that `balance_after`. Outside a transaction it
+ * is one autocommitted statement, so the lock is held for that statement only. Inside a caller's
+ * transaction it runs as a savepoint of it: the lock is held until the caller commits, and a refused
+ * entry leaves the caller's transaction usable.
  *
  * Throws NOT_FOUND (TENANT_NOT_FOUND), UNPROCESSABLE_CONTENT (INSUFFICIENT_FUNDS, BALANCE_LIMIT) and
  * CONFLICT (ALREADY_POSTED: this message's debit or refund, or this debit's refund, already exists).
  * Nothing is written when it throws.
  */
 export async function postEntry(em: EntityManager, input: NewLedgerEntry): Promise<PostedEntry> {
-  if (input.amount <= 0n) throw new AppError('BAD_REQUEST', 'A ledger amount must be positive', { reason: 'INVALID_AMOUNT' });
+  const post = (runner: EntityManager) =>
+    runner.execute<Rows>(
+      `select ${LEDGER_COLUMNS}, request_hash, replayed
+       from (select (p.entry).*, p.replayed from post_ledger_entry(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) p) posted`,
+      [
+        randomUUID(),
+        input.tenantId,
+        input.type,
+        input.reason,
+        input.amount,
+        input.messageId ?? null,
+        input.refundOf ?? null,
+        input.description ?? null,
+        input.createdBy ?? null,
+        input.idempotency?.key ?? null,
+        input.idempotency?.requestHash ?? null,
+      ],
+    );
   try {
-    return await em.transactional(async (tx) => {
-      const locked = await tx.execute<Rows>('select balance::text as balance from tenant where id = ? for no key update', [input.tenantId]);
-      if (!locked[0]) throw new AppError('NOT_FOUND', 'Tenant not found', { reason: 'TENANT_NOT_FOUND' });
-      const before = units(String(locked[0].balance));
-      // Under the lock, so a racing identical request finds the first one's committed entry.
-      if (input.idempotency) {
-        const earlier = await findByIdempotencyKey(tx, input.tenantId, input.idempotency.key);
-        if (earlier) return replayOf(earlier, input.idempotency.requestHash);
-      }
-      // A repeated debit is reported as such even when the balance it already spent no longer covers it.
-      if (input.reason !== 'TOPUP') await refuseRepeat(tx, input);
-      const after = units(input.type === 'CREDIT' ? before + input.amount : before - input.amount);
-      if (after < 0n) {
-        throw new AppError(
-          'UNPROCESSABLE_CONTENT',
-          `Insufficient funds: the balance is ${formatCredits(before)}, ${formatCredits(input.amount)} is needed`,
-          { reason: 'INSUFFICIENT_FUNDS' },
-        );
-      }
-      if (after > MAX_BALANCE_UNITS) {
-        throw new AppError('UNPROCESSABLE_CONTENT', 'The balance would exceed what Herald can hold', { reason: 'BALANCE_LIMIT' });
-      }
-      await tx.execute('update tenant set balance = ? where id = ?', [after, input.tenantId], 'run');
-      const inserted = await tx.execute<Rows>(
-        `insert into ledger_entry (id, tenant_id, type, reason, amount, balance_after, message_id, refund_of, description, created_by,
-           idempotency_key, request_hash)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${LEDGER_COLUMNS}`,
-        [
-          randomUUID(),
-          input.tenantId,
-          input.type,
-          input.reason,
-          input.amount,
-          after,
-          input.messageId ?? null,
-          input.refundOf ?? null,
-          input.description ?? null,
-          input.createdBy ?? null,
-          input.idempotency?.key ?? null,
-          input.idempotency?.requestHash ?? null,
-        ],
-      );
-      return { entry: toLedgerRecord(inserted[0]!), balance: after, replayed: false };
-    });
+    const [row] = em.isInTransaction() ? await em.transactional(post) : await post(em);
+    if (row!.replayed) return replayOf(row!, input.idempotency!.requestHash);
+    const entry = toLedgerRecord(row!);
+    return { entry, balance: entry.balanceAfter, replayed: false };
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException && input.idempotency) {
       // The unique key backs the locked check up: the entry that won is this request's answer.
       const earlier = await findByIdempotencyKey(em.fork(), input.tenantId, input.idempotency.key);
       if (earlier) return replayOf(earlier, input.idempotency.requestHash);
     }
-    // The partial unique indexes back the check up, e.g. for one message id posted under two tenants' locks.
-    if (error instanceof UniqueConstraintViolationException) throw alreadyPosted(error);
-    throw error;
+    throw ledgerError(error, input.amount);
   }
 }
 
@@ -124,16 +125,6 @@ function replayOf(row: Record<string, unknown>, requestHash: string): PostedEntr
 
 const alreadyPosted = (cause?: unknown) =>
   new AppError('CONFLICT', 'This ledger entry was already posted', { reason: 'ALREADY_POSTED', cause });
-
-/** Under the tenant lock, a message's debit or refund (or a debit's refund) that exists already is refused. */
-async function refuseRepeat(tx: EntityManager, input: NewLedgerEntry): Promise<void> {
-  const found = await tx.execute<Rows>('select id from ledger_entry where (reason = ? and message_id = ?) or refund_of = ? limit 1', [
-    input.reason,
-    input.messageId ?? null,
-    input.refundOf ?? null,
-  ]);
-  if (found[0]) throw alreadyPosted();
-}
 
 /** The MESSAGE debit or REFUND credit already posted for a message, if any: how a retried activity finds its work done. */
 export async function findMessageEntry(

@@ -1,67 +1,121 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import type { Units } from '../../shared/money.ts';
-import { postEntry } from '../billing/ledger.service.ts';
+import { ledgerError } from '../billing/ledger.service.ts';
 import { renderTemplate } from '../templates/render.ts';
 import type { TemplateCategory } from '../templates/template.entity.ts';
 import { failMessage, lockMessage } from './message-rows.ts';
-import { recordEvent } from './status-history.ts';
 
 // The debit step of a message's dispatch, called by the workflow's activity (the send is in send.service.ts,
 // refunds in settlement.service.ts). Idempotent: run twice (a retried activity, a worker that died after
 // committing), it finds its own earlier work and stops.
 
-type Row = Record<string, any>;
 export type Prices = Record<TemplateCategory, Units>;
 
 export type DebitResult = { ok: true; charged: boolean } | { ok: false; reason: string };
 
-/**
- * The debit, in one transaction: lock the message row, re-check that the template is still APPROVED and
- * the contact still opted in, render the parameters, then post the DEBIT/MESSAGE entry (which locks the
- * tenant's balance row and checks funds) and mark the message DISPATCHING with its cost.
- */
-export async function debitForDispatch(em: EntityManager, prices: Prices, messageId: string): Promise<DebitResult> {
+/** What a debit decides on, read in one query without locks; the locked call re-checks what can change. */
+interface DispatchFacts {
+  status: string;
+  charge_state: string;
+  failure_reason: string | null;
+  parameters: Record<string, string>;
+  template_status: string | null;
+  content: string;
+  variables: string[];
+  category: TemplateCategory;
+  contact_opted_out: boolean | null;
+  phone: string;
+  name: string | null;
+  attributes: Record<string, string>;
+}
+
+const readDispatchFacts = async (em: EntityManager, messageId: string): Promise<DispatchFacts | undefined> =>
+  (
+    await em.execute<DispatchFacts[]>(
+      'select * from dispatch_message_facts(?)',
+      [messageId],
+    )
+  )[0];
+
+/** A message past SCHEDULED: its debit happened (or never will), and a retry reports it as stored. */
+const settledResult = (status: string, chargeState: string, failureReason: string | null): DebitResult =>
+  status === 'FAILED' || status === 'CANCELLED' ? { ok: false, reason: failureReason ?? status } : { ok: true, charged: chargeState === 'CHARGED' };
+
+type Plan = { refuse: string; detail: string } | { debit: { price: Units; bodyParameters: string[] } };
+
+/** Whether a SCHEDULED message may be sent and what it costs: the template still APPROVED, the contact opted in, every parameter known. */
+function planDispatch(facts: DispatchFacts, prices: Prices): Plan {
+  if (facts.template_status !== 'APPROVED') return { refuse: 'TEMPLATE_NOT_APPROVED', detail: `the template is ${facts.template_status ?? 'gone'}` };
+  if (facts.contact_opted_out !== false) return { refuse: 'CONTACT_OPTED_OUT', detail: 'the contact has opted out' };
+  const rendered = renderTemplate(
+    { content: facts.content, variables: facts.variables },
+    { phone: facts.phone, name: facts.name, attributes: facts.attributes },
+    facts.parameters,
+  );
+  if (!rendered.ok) return { refuse: 'MISSING_PARAMETERS', detail: `no value for ${rendered.missing.join(', ')}` };
+  return { debit: { price: prices[facts.category], bodyParameters: rendered.parameters } };
+}
+
+/** A refusal fails the message, under its row lock, unless it has left SCHEDULED meanwhile (a cancel, a racing retry). */
+async function refuseDispatch(em: EntityManager, messageId: string, reason: string, detail: string): Promise<DebitResult> {
   return em.transactional(async (tx) => {
     const message = await lockMessage(tx, messageId);
-    if (message.status === 'FAILED' || message.status === 'CANCELLED') return { ok: false, reason: message.failure_reason ?? message.status };
-    if (message.status !== 'SCHEDULED') return { ok: true, charged: message.charge_state === 'CHARGED' };
-
-    const [template] = await tx.execute<Row[]>('select * from template where id = ? and tenant_id = ?', [message.template_id, message.tenant_id]);
-    const [contact] = await tx.execute<Row[]>('select * from contact where id = ? and tenant_id = ?', [message.contact_id, message.tenant_id]);
-    const refuse = async (reason: string, detail: string) => {
-      await failMessage(tx, messageId, reason, detail);
-      return { ok: false as const, reason };
-    };
-    if (!template || template.status !== 'APPROVED') return refuse('TEMPLATE_NOT_APPROVED', `the template is ${template?.status ?? 'gone'}`);
-    if (!contact || contact.opted_out) return refuse('CONTACT_OPTED_OUT', 'the contact has opted out');
-    const rendered = renderTemplate(
-      { content: template.content, variables: template.variables },
-      { phone: contact.phone, name: contact.name, attributes: contact.attributes },
-      message.parameters,
-    );
-    if (!rendered.ok) return refuse('MISSING_PARAMETERS', `no value for ${rendered.missing.join(', ')}`);
-
-    const price = prices[template.category as TemplateCategory];
-    let charged = false;
-    if (price > 0n) {
-      try {
-        await postEntry(tx, { tenantId: message.tenant_id, type: 'DEBIT', reason: 'MESSAGE', amount: price, messageId, description: `Message to ${contact.phone}` });
-        charged = true;
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        if (error.reason === 'INSUFFICIENT_FUNDS') return refuse('INSUFFICIENT_FUNDS', error.message);
-        if (error.reason !== 'ALREADY_POSTED') throw error;
-        charged = true;
-      }
-    }
-    await tx.execute(
-      `update message set status = 'DISPATCHING', charge_state = ?, cost = ?, category = ?, body_parameters = ?::jsonb, updated_at = now()
-       where id = ?`,
-      [charged ? 'CHARGED' : 'NONE', price, template.category, JSON.stringify(rendered.parameters), messageId],
-      'run',
-    );
-    await recordEvent(tx, messageId, 'DISPATCHING', 'WORKFLOW');
-    return { ok: true, charged };
+    if (message.status !== 'SCHEDULED') return settledResult(message.status, message.charge_state, message.failure_reason);
+    await failMessage(tx, messageId, reason, detail);
+    return { ok: false, reason };
   });
 }
+
+type DebitCall = { outcome: 'DISPATCHED' | 'SETTLED' | 'STALE' | 'MISSING'; status: string; charge_state: string; failure_reason: string | null; template_status: string | null; contact_opted_out: boolean | null };
+
+/**
+ * The debit. Reads the message, template and contact without locks and renders the parameters; then one
+ * autocommitted call of `dispatch_message_debit` locks the message, re-checks that it is still SCHEDULED,
+ * its template APPROVED and its contact opted in, marks it DISPATCHING with its cost and posts the
+ * DEBIT/MESSAGE entry through `post_ledger_entry` last, so the tenant's balance lock lasts one statement.
+ * Refusals (the template, the contact, a missing parameter, INSUFFICIENT_FUNDS) fail the message.
+ */
+export async function debitForDispatch(em: EntityManager, prices: Prices, messageId: string): Promise<DebitResult> {
+  const facts = await readDispatchFacts(em, messageId);
+  if (!facts) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  if (facts.status !== 'SCHEDULED') return settledResult(facts.status, facts.charge_state, facts.failure_reason);
+  const plan = planDispatch(facts, prices);
+  if ('refuse' in plan) return refuseDispatch(em, messageId, plan.refuse, plan.detail);
+
+  const { price, bodyParameters } = plan.debit;
+  const call = async (alreadyCharged: boolean) =>
+    (
+      await em.execute<DebitCall[]>('select * from dispatch_message_debit(?, ?, ?, ?::jsonb, ?, ?)', [
+        messageId,
+        price,
+        facts.category,
+        JSON.stringify(bodyParameters),
+        `Message to ${facts.phone}`,
+        alreadyCharged,
+      ])
+    )[0]!;
+  let answer: DebitCall;
+  let charged = price > 0n;
+  try {
+    answer = await call(false);
+  } catch (error) {
+    const refused = ledgerError(error, price);
+    if (!(refused instanceof AppError)) throw refused;
+    if (refused.reason === 'INSUFFICIENT_FUNDS') return refuseDispatch(em, messageId, 'INSUFFICIENT_FUNDS', refused.message);
+    // This message's debit exists already (posted outside a dispatch): it is charged, so it proceeds.
+    if (refused.reason !== 'ALREADY_POSTED') throw refused;
+    answer = await call(true);
+    charged = true;
+  }
+  if (answer.outcome === 'MISSING') throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  if (answer.outcome === 'SETTLED') return settledResult(answer.status, answer.charge_state, answer.failure_reason);
+  if (answer.outcome === 'STALE') {
+    const stale = planDispatch({ ...facts, template_status: answer.template_status, contact_opted_out: answer.contact_opted_out }, prices);
+    // Changed back already (re-approved, opted in again): decide afresh from what is stored now.
+    return 'refuse' in stale ? refuseDispatch(em, messageId, stale.refuse, stale.detail) : debitForDispatch(em, prices, messageId);
+  }
+  return { ok: true, charged };
+}
+
+/** The cancel update's database half: only a message still waiting for its time can be cancelled. */
