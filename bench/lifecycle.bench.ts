@@ -42,7 +42,7 @@ async function json(url: string, method: string, body?: unknown, token?: string)
 }
 
 /** Waits until `count()` reaches `target`, showing progress; returns the moment it did. */
-async function waitForCount(label: string, count: () => Promise<number>, target: number, since: number): Promise<number> {
+async function waitForCount(label: string, count: () => Promise<number>, target: number, since: number, explain = async () => ''): Promise<number> {
   const line = progress(label);
   for (;;) {
     const n = await count();
@@ -51,7 +51,7 @@ async function waitForCount(label: string, count: () => Promise<number>, target:
       line.done();
       return performance.now();
     }
-    if (performance.now() - since > 600_000) throw new Error(`${label}: not settled within 10 minutes`);
+    if (performance.now() - since > 300_000) throw new Error(`${label}: not settled within 5 minutes ${await explain()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -118,7 +118,8 @@ async function runHerald(engines: Engines, temporalAddress: string) {
     const connection = engines.orm.em.fork().getConnection();
     const settled = await waitForCount('Herald lifecycle', async () =>
       Number((await connection.execute<{ n: string }[]>(`select count(*) as n from message where tenant_id = ? and status = 'READ'`, [tenantId]))[0]!.n),
-      MESSAGES, start);
+      MESSAGES, start,
+      async () => JSON.stringify(await connection.execute(`select status, count(*)::int as n from message where tenant_id = ? group by status`, [tenantId])));
     return { perSecond: MESSAGES / ((settled - start) / 1000), rssApi: api.peakRssMb(), rssWorker: worker.peakRssMb(), phases: await phaseTimings(engines.orm, tenantId) };
   } finally {
     await api.stop();
