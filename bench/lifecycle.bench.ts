@@ -12,7 +12,7 @@ import { units } from '../server/shared/money.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import type { Orm } from '../server/db/orm.ts';
 import type { Engines } from './lib/engines.ts';
-import { startHeraldProcess, waitForHttp } from './lib/processes.ts';
+import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';
 import { printResult, progress, round, say, writeBarChart } from './lib/report.ts';
 import { bareMessageWorkflow, bareStatusSignal } from './workflows/bare.ts';
 
@@ -68,19 +68,11 @@ async function runHerald(engines: Engines, temporalAddress: string) {
     delaysMs: STATUS_DELAYS,
     log: { info() {}, warn() {}, error() {} },
   });
-  const env = {
-    DATABASE_URL: engines.databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    HERALD_DATA_DIR: engines.scratch,
-    WHATSAPP_MODE: 'sandbox',
+  const env = heraldEnv(engines, temporalAddress, port, {
     WHATSAPP_API_BASE_URL: sandbox.url,
     WHATSAPP_ACCESS_TOKEN: accessToken,
     WHATSAPP_APP_SECRET: appSecret,
-    AUTH_RATE_LIMIT_PER_IP: '100000',
-  };
+  });
   const api = startHeraldProcess('api', env);
   const worker = startHeraldProcess('worker', env);
   try {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../scripts/lib/ports.ts';
 import type { Engines } from './lib/engines.ts';
-import { startHeraldProcess, waitForHttp } from './lib/processes.ts';
+import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';
 import { percentile, printResult, progress, round, say, writeBarChart } from './lib/report.ts';
 
 const CONCURRENCY = 50;
@@ -59,16 +59,7 @@ export async function benchSchedule(engines: Engines): Promise<ScheduleResult> {
   const temporalAddress = await engines.temporalAddress();
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
-  const api = startHeraldProcess('api', {
-    DATABASE_URL: engines.databaseUrl,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    HERALD_DATA_DIR: engines.scratch,
-    WHATSAPP_MODE: 'sandbox',
-    AUTH_RATE_LIMIT_PER_IP: '100000',
-  });
+  const api = startHeraldProcess('api', heraldEnv(engines, temporalAddress, port));
   try {
     await waitForHttp(`${apiUrl}/healthz`);
     const slug = `bench-${randomUUID().slice(0, 8)}`;

@@ -1,6 +1,7 @@
 // Herald's API and worker as production runs them: separate Node processes started from their entry points,
 // so the benchmark measures what each costs (time and peak memory) without sharing an event loop with the load.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -61,4 +62,20 @@ export async function waitForHttp(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${url} did not answer within 60 s`);
+}
+
+/** The environment of a benchmark's Herald processes: the bench's engines, a task queue of its own, sandbox mode. */
+export function heraldEnv(engines: { databaseUrl: string; scratch: string }, temporalAddress: string, port: number, extra: Record<string, string> = {}) {
+  return {
+    DATABASE_URL: engines.databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HERALD_DATA_DIR: engines.scratch,
+    WHATSAPP_MODE: 'sandbox',
+    // One client address makes every sign-up of the benchmark.
+    AUTH_RATE_LIMIT_PER_IP: '100000',
+    ...extra,
+  };
 }

@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared.ts';
 import { freePort, freePortInRange } from './ports.ts';
-import { CACHE_DIR } from './temporal.ts';
+import { CACHE_DIR, stopChild, waitUntilServing } from './temporal.ts';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 const HOME = path.join(CACHE_DIR, 'temporal-server', TEMPORAL_SERVER_VERSION);
@@ -226,7 +226,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   process.once('exit', killOnExit);
   const address = `127.0.0.1:${port}`;
   try {
-    await waitForFrontend(address, child, () => recent);
+    await waitUntilServing(address, child, () => recent, 'The Temporal server', 90_000);
     await prepareNamespace(address, options.namespace);
   } catch (error) {
     child.kill('SIGKILL');
@@ -236,38 +236,8 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     address,
     async stop() {
       process.removeListener('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child, 15_000);
       output.end();
     },
   };
 }
-
-async function waitForFrontend(address: string, child: ChildProcess, recent: () => string): Promise<void> {
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = `exited with ${signal ?? code}`;
-  });
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`The Temporal server ${exited}:\n${recent()}`);
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-  throw new Error(`The Temporal server did not answer on ${address} within 90 s:\n${recent()}`);
-}
-

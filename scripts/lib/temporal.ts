@@ -130,14 +130,15 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   };
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+/** Waits until a Temporal frontend answers at `address`, failing early if its process exits. */
+export async function waitUntilServing(address: string, child: ChildProcess, output: () => string, what = 'The Temporal dev server', timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
   child.once('exit', (code, signal) => {
     exited = `exited with ${signal ?? code}`;
   });
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`The Temporal dev server ${exited}:\n${output()}`);
+    if (exited) throw new Error(`${what} ${exited}:\n${output()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -150,14 +151,15 @@ async function waitUntilServing(address: string, child: ChildProcess, output: ()
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(`The Temporal dev server did not answer on ${address} within 60 s:\n${output()}`);
+  throw new Error(`${what} did not answer on ${address} within ${timeoutMs / 1000} s:\n${output()}`);
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }
