@@ -4,14 +4,11 @@
 import { Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection.js';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
-import { TimeSkippingWorkflowClient } from '@temporalio/testing';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { ensureTemporalTestServer, startTemporalTestServer } from '../../scripts/lib/temporal-test-server.ts';
 
 export interface TimeSkippingServer {
   address: string;
-  /** Awaiting `result` lets the server skip time until the workflow ends, as the SDK's environment does. */
-  workflow: TimeSkippingWorkflowClient;
   /** The server's clock (workflow time), in ms since the epoch. */
   now(): Promise<number>;
   /** Skips the server's clock ahead by `ms`, firing every timer due meanwhile; after it, time runs at normal speed. */
@@ -27,7 +24,6 @@ export async function startTimeSkippingServer(): Promise<TimeSkippingServer> {
   const testService = connection.testService!;
   return {
     address: server.address,
-    workflow: new TimeSkippingWorkflowClient({ connection, namespace: 'default' }),
     now: async () => tsToMs((await testService.getCurrentTime({})).time),
     skip: async (ms) => void (await testService.unlockTimeSkippingWithSleep({ duration: msToTs(ms) })),
     async close() {
