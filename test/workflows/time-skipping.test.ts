@@ -37,8 +37,8 @@ describe('message workflows over hours of workflow time (time skipping)', () => 
   const debitsOf = async (id: string) => (await ledgerOf(herald, tenant.token)).filter((entry: { messageId?: string }) => entry.messageId === id);
   const sandboxSends = (suffix: string) => herald.sandbox.sent.filter((call) => call.to.endsWith(suffix));
 
-  // Not the SDK's time-skipping result(): it lets the server skip until the client locks the clock again,
-  // which overshoots to the test server's ten-year timeouts; every skip here is bounded instead.
+  // Not the SDK's time-skipping result(): it lets the server skip until the client locks the clock again, and
+  // here that left the clock ten years ahead (past the API's one-year limit); every skip here is bounded instead.
   const resultOf = (id: string) => handleOf(id).result() as Promise<MessageWorkflowState>;
 
   /** Schedules through the API at a time counted on the server's clock, which runs ahead of the wall clock. */
