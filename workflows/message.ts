@@ -170,6 +170,13 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     }
   } else {
     setStatus('SENT');
+    // Statuses that beat the wamid's storing were applied by the send itself and no signal comes for them.
+    // Decided by the recorded result (absent in older histories), so replays issue the same commands.
+    if (sent.statusesWaiting) {
+      const settled = await db.settleDelivery(input.messageId, false);
+      mirror(settled);
+      if (settled.done) return done();
+    }
   }
 
   // 4. Delivery statuses, in any order and possibly repeated.

@@ -2,8 +2,9 @@
 // workflow changes: RECORD_HISTORIES=v2 npx vitest run test/workflows/record-histories.test.ts
 import { describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
-import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
+import { rest, startHarness, startTestWorker, type Harness } from '../support/harness.ts';
+import { startMetaProxy } from '../messages/meta-proxy.ts';
+import { postStatus, schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
 import { startMessageWith } from './custom-start.ts';
 import { saveHistory } from './histories.ts';
 
@@ -17,9 +18,22 @@ async function save(herald: Harness, name: string, messageId: string) {
 
 describe.skipIf(!version)('record message workflow histories', () => {
   it('records one history per path a message can take', { timeout: 180_000 }, async () => {
-    const herald = await startHarness({ worker: true });
+    const herald = await startHarness();
+    // The worker sends through a pass-through, so one message can get its read before its wamid is stored.
+    const proxy = await startMetaProxy(herald.sandbox.url);
+    const worker = await startTestWorker(herald.config, herald.orm, proxy.url);
     try {
       const tenant = await sendingTenant(herald, '10.00');
+      let early = '';
+      proxy.holdNext(async () => {
+        early = herald.sandbox.sent.at(-1)!.wamid!;
+        expect(await postStatus(herald, early, 'read')).toBe(200);
+      });
+      const earlyRead = await schedule(herald, tenant, await tenant.contact('4646'));
+      await waitForMessage(herald, tenant.token, earlyRead.body.id, (message) => message.status === 'READ');
+      expect(early).not.toBe('');
+      await save(herald, 'read-before-wamid-stored', earlyRead.body.id);
+
       const later = () => new Date(Date.now() + 3600_000).toISOString();
 
       const read = await schedule(herald, tenant, await tenant.contact('4242'));
@@ -59,6 +73,8 @@ describe.skipIf(!version)('record message workflow histories', () => {
       await saveHistory(herald.temporal, long.workflowId, `${version}-continued-as-new-first-run.json`, long.firstRunId);
       await saveHistory(herald.temporal, long.workflowId, `${version}-continued-as-new-last-run.json`);
     } finally {
+      await worker.stop();
+      await proxy.close();
       await herald.close();
     }
   });

@@ -11,7 +11,9 @@ describe('message workflow histories replay against the current code', () => {
   it('replays every recorded history without a nondeterminism error', { timeout: 120_000 }, async () => {
     installTemporalLogging(pino({ level: 'silent' }));
     const histories = await loadHistories();
-    expect(histories.map((recorded) => recorded.file)).toEqual(expect.arrayContaining(['v1-read.json', 'v2-read.json', 'v2-continued-as-new-first-run.json']));
+    expect(histories.map((recorded) => recorded.file)).toEqual(
+      expect.arrayContaining(['v1-read.json', 'v2-read.json', 'v2-continued-as-new-first-run.json', 'v3-read-before-wamid-stored.json']),
+    );
     const outcomes: Record<string, string> = {};
     let index = 0;
     // One result per history, in the order given.

@@ -4,6 +4,7 @@ import type { Orm } from '../../db/orm.ts';
 import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
 import { Message } from './message.entity.ts';
 import { startMessageWorkflow } from './schedule.service.ts';
+import { purgeStaleOrphans } from './status-orphans.ts';
 
 /**
  * One pass: starts the workflows of stored messages that have none (their API process died between
@@ -21,16 +22,19 @@ async function startMissingWorkflows(em: EntityManager, workflows: MessageWorkfl
 
 /**
  * Heals a crash between storing a message and starting its workflow: at worker start and then every
- * `intervalMs`, starts the workflows of stored messages that have none. Idempotent, so several workers
- * running it at once is harmless.
+ * `intervalMs`, starts the workflows of stored messages that have none, and purges stale status orphans.
+ * Idempotent, so several workers running it at once is harmless.
  */
 export function startReconciler(orm: Orm, workflows: MessageWorkflows, intervalMs: number, logger: Logger): { stop(): void } {
   let running: Promise<void> | undefined;
   const pass = () => {
-    running ??= startMissingWorkflows(orm.em.fork(), workflows)
-      .then((started) => {
-        if (started > 0) logger.warn({ started }, 'started the workflows of messages that had none');
-      })
+    running ??= (async () => {
+      const started = await startMissingWorkflows(orm.em.fork(), workflows);
+      if (started > 0) logger.warn({ started }, 'started the workflows of messages that had none');
+      // Statuses kept for a wamid that never got stored (another system on the number) are dropped after Meta's retry horizon.
+      const purged = await purgeStaleOrphans(orm.em.fork());
+      if (purged > 0) logger.info({ purged }, 'dropped provider statuses whose WhatsApp message id never matched');
+    })()
       .catch((error: unknown) => logger.error({ err: error }, 'message reconciler pass failed'))
       .finally(() => {
         running = undefined;

@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
 import { failMessage } from './message-rows.ts';
 import { recordEvent } from './status-history.ts';
+import { drainOrphans } from './status-orphans.ts';
 import { isDispatchable, sqlStatusList, statusesMovedBy, type MessageStatus } from './status-rules.ts';
 
 /** What a send needs of the message, its contact and its template. */
@@ -18,7 +19,10 @@ interface SendRow {
 /** WhatsApp accepting the message is its first delivery progress, as a SENT report would be. */
 const ACCEPTED_FROM = sqlStatusList(statusesMovedBy('SENT'));
 
-export type SendResult = { ok: true; wamid: string } | { ok: false; reason: string; errorCode: number | undefined };
+export type SendResult =
+  /** `statusesWaiting`: provider statuses were applied without a signal (they arrived before the wamid was stored). */
+  | { ok: true; wamid: string; statusesWaiting: boolean }
+  | { ok: false; reason: string; errorCode: number | undefined };
 
 export interface SendPolicy {
   /** How long a claim keeps other attempts away from WhatsApp; must outlast the HTTP timeout. */
@@ -40,6 +44,18 @@ export class SendInFlight extends Error {
     this.name = 'SendInFlight';
     this.retryAfterMs = retryAfterMs;
   }
+}
+
+/** Runs once the wamid's storing has committed: applies the statuses that arrived before it. */
+async function accepted(em: EntityManager, messageId: string, wamid: string, storedEarlier: boolean): Promise<SendResult> {
+  const drained = await drainOrphans(em, wamid, messageId);
+  if (drained.length > 0 || !storedEarlier) return { ok: true, wamid, statusesWaiting: drained.length > 0 };
+  // The attempt that stored the wamid may have drained and then died before the workflow heard of it.
+  const [stored] = await em.execute<{ found: boolean }[]>(
+    `select exists (select 1 from message_status_event where message_id = ? and source = 'PROVIDER') as found`,
+    [messageId],
+  );
+  return { ok: true, wamid, statusesWaiting: Boolean(stored?.found) };
 }
 
 async function releaseClaim(em: EntityManager, messageId: string, attempt: number) {
@@ -69,7 +85,7 @@ export async function sendToProvider(
     [messageId],
   );
   if (!row) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
-  if (row.provider_message_id) return { ok: true, wamid: row.provider_message_id };
+  if (row.provider_message_id) return accepted(em, messageId, row.provider_message_id, true);
   if (!isDispatchable(row.status)) return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
 
   // Measured before the claim is sent: the database's lease starts no earlier, so it ends no earlier.
@@ -88,7 +104,7 @@ export async function sendToProvider(
        from message where id = ?`,
       [messageId],
     );
-    if (now?.provider_message_id) return { ok: true, wamid: now.provider_message_id };
+    if (now?.provider_message_id) return accepted(em, messageId, now.provider_message_id, true);
     if (!now || !isDispatchable(now.status)) return { ok: false, reason: `NOT_DISPATCHABLE_${now?.status}`, errorCode: undefined };
     throw new SendInFlight(messageId, Number(now.claim_ms ?? 0));
   }
@@ -128,5 +144,5 @@ export async function sendToProvider(
     );
     await recordEvent(tx, messageId, 'SENT', 'WORKFLOW', { detail: `accepted by WhatsApp as ${wamid}` });
   });
-  return { ok: true, wamid };
+  return accepted(em, messageId, wamid, false);
 }

@@ -10,6 +10,8 @@ export interface EventOptions {
   occurredAt?: Date;
   errorCode?: number | undefined;
   detail?: string | undefined;
+  /** When Herald learned of it (default: now); a status kept while its wamid was unknown keeps its arrival time. */
+  recordedAt?: Date | undefined;
 }
 
 /** Appends one event; false when it was already recorded (a duplicate provider status). */
@@ -21,9 +23,9 @@ export async function recordEvent(
   options: EventOptions = {},
 ): Promise<boolean> {
   const rows = await em.execute<{ id: string }[]>(
-    `insert into message_status_event (id, message_id, status, occurred_at, source, provider_error_code, detail)
-     values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing returning id`,
-    [randomUUID(), messageId, status, options.occurredAt ?? new Date(), source, options.errorCode ?? null, options.detail ?? null],
+    `insert into message_status_event (id, message_id, status, occurred_at, source, provider_error_code, detail, recorded_at)
+     values (?, ?, ?, ?, ?, ?, ?, coalesce(?::timestamptz, now())) on conflict do nothing returning id`,
+    [randomUUID(), messageId, status, options.occurredAt ?? new Date(), source, options.errorCode ?? null, options.detail ?? null, options.recordedAt ?? null],
   );
   return rows.length > 0;
 }
