@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { postEntry } from '../server/modules/billing/ledger.service.ts';
 import { startSandboxServer } from '../server/modules/whatsapp/sandbox.ts';
 import { units } from '../server/shared/money.ts';
@@ -121,6 +121,12 @@ async function runHerald(engines: Engines, temporalAddress: string) {
 }
 
 async function runBare(temporalAddress: string) {
+  // The floor's worker logs only problems, as Herald's worker does at LOG_LEVEL=warn.
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by an earlier run in this process
+  }
   const taskQueue = `bare-${randomUUID()}`;
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
@@ -199,14 +205,14 @@ async function phaseTimings(orm: Orm, tenantId: string) {
   const rows = await orm.em.fork().getConnection().execute<{ name: string; median: number; p95: number }[]>(
     `with steps as (
        select m.id,
-         min(e.occurred_at) filter (where e.status = 'SCHEDULED' and e.source = 'API') as scheduled,
+         m.schedule_time as due,
          min(e.occurred_at) filter (where e.status = 'DISPATCHING') as debited,
          min(e.occurred_at) filter (where e.status = 'SENT' and e.source = 'WORKFLOW') as accepted,
          max(e.recorded_at) filter (where e.status = 'READ') as read
        from message m join message_status_event e on e.message_id = m.id
-       where m.tenant_id = ? group by m.id),
+       where m.tenant_id = ? group by m.id, m.schedule_time),
      phases as (
-       select 'scheduled → debited (timer, workflow start, locked debit)' as name, extract(epoch from debited - scheduled) * 1000 as ms from steps
+       select 'due → debited (timer fires, debit step)' as name, extract(epoch from debited - due) * 1000 as ms from steps
        union all select 'debited → accepted by WhatsApp (send activity)', extract(epoch from accepted - debited) * 1000 from steps
        union all select 'accepted → READ recorded (simulated Meta + webhook)', extract(epoch from read - accepted) * 1000 from steps)
      select name, percentile_cont(0.5) within group (order by ms) as median, percentile_cont(0.95) within group (order by ms) as p95

@@ -48,6 +48,24 @@ describe("Meta's status webhooks, duplicated and out of order", () => {
     expect(await balanceOf(herald, tenant.token)).toBe('1.0000');
   });
 
+  it("records Meta's sent for a SENT message without waking its workflow, and wakes it for delivered", async () => {
+    const { tenant, id, wamid } = await sentMessage(herald);
+    const handle = herald.temporal.workflow.getHandle(`message-${id}`);
+    const signals = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes).length;
+    expect(await postStatus(herald, wamid, 'sent')).toBe(200);
+    expect(events(await message(tenant, id), 'SENT')).toHaveLength(1);
+    expect(await signals()).toBe(0);
+    // A repeat is signalled again: the first signal of a status that moved something may have been lost.
+    expect(await postStatus(herald, wamid, 'delivered')).toBe(200);
+    expect(await postStatus(herald, wamid, 'delivered')).toBe(200);
+    await expect.poll(signals).toBe(2);
+    await expect.poll(async () => (await handle.describe()).searchAttributes.MessageStatus).toEqual(['DELIVERED']);
+    expect(await postStatus(herald, wamid, 'read')).toBe(200);
+    await workflowDone(herald, id);
+    expect(await message(tenant, id)).toMatchObject({ status: 'READ', chargeState: 'CHARGED' });
+  });
+
   it('keeps READ when read arrives before delivered and sent, and the charge stands', async () => {
     const { tenant, id, wamid } = await sentMessage(herald);
     expect(await postStatus(herald, wamid, 'read')).toBe(200);

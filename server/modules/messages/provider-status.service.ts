@@ -30,7 +30,10 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
     };
     let message = await findMessage(em, status.wamid);
     if (message) {
-      await em.transactional((tx) => applyStatusReport(tx, message!.id, report));
+      const outcome = await em.transactional((tx) => applyStatusReport(tx, message!.id, report));
+      // A fresh status that moved nothing (Meta's `sent` after the send stored SENT) changes no decision of
+      // the workflow, so it is not woken for it. A duplicate is signalled again: the earlier signal may have failed.
+      if (outcome === 'unchanged') continue;
     } else {
       await keepOrphan(em, status.wamid, report);
       // Looked up again only after the orphan has committed: if the send stored the wamid meanwhile, its
@@ -42,7 +45,6 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
       }
       await drainOrphans(em, status.wamid, message.id);
     }
-    // Always signal, duplicates too: if an earlier signal failed, Meta's resend is what delivers it.
     const signalled = await workflows.signalStatus(message.workflow_id, {
       status: status.status,
       timestamp: status.timestamp.toISOString(),

@@ -51,7 +51,7 @@ export async function drainOrphans(em: EntityManager, wamid: string, messageId: 
         detail: row.detail ?? undefined,
         receivedAt: new Date(row.received_at),
       };
-      if (await applyStatusReport(tx, messageId, report)) applied.push(report);
+      if ((await applyStatusReport(tx, messageId, report)) !== 'duplicate') applied.push(report);
     }
     return applied;
   });

@@ -29,7 +29,10 @@ function applyReportSql(reported: ReportedStatus): string {
     sets.push(`failure_reason = case when ${moved} then 'DELIVERY_FAILED' else failure_reason end`);
     sets.push('provider_error_code = coalesce(?::int, provider_error_code)');
   }
-  return `update message set ${sets.join(', ')}, updated_at = now() where id = ?`;
+  // The row is locked first so the status it had before the update can be returned beside the new one.
+  return `with previous as (select status as previous_status from message where id = ? for update)
+    update message set ${sets.join(', ')}, updated_at = now() from previous where message.id = ?
+    returning previous.previous_status, message.status`;
 }
 const APPLY_REPORT = {
   SENT: applyReportSql('SENT'),
@@ -38,19 +41,24 @@ const APPLY_REPORT = {
   FAILED: applyReportSql('FAILED'),
 };
 
-/**
- * Records the report once in the message's history and updates its status by the rules, inside the
- * caller's transaction. False when it was already recorded (a duplicate delivery): nothing changes.
- */
-export async function applyStatusReport(tx: EntityManager, messageId: string, report: StatusReport): Promise<boolean> {
+/** `duplicate`: recorded before, nothing changed; `unchanged`: recorded now, the status stayed; `moved`: the status changed. */
+export type ReportOutcome = 'duplicate' | 'unchanged' | 'moved';
+
+/** Records the report once in the message's history and updates its status by the rules, inside the caller's transaction. */
+export async function applyStatusReport(tx: EntityManager, messageId: string, report: StatusReport): Promise<ReportOutcome> {
   const fresh = await recordEvent(tx, messageId, report.status, 'PROVIDER', {
     occurredAt: report.occurredAt,
     errorCode: report.errorCode,
     detail: report.detail,
     recordedAt: report.receivedAt,
   });
-  if (!fresh) return false;
+  if (!fresh) return 'duplicate';
   const errorCode = report.status === 'FAILED' ? [report.errorCode ?? null] : [];
-  await tx.execute(APPLY_REPORT[report.status], [report.occurredAt, ...errorCode, messageId], 'run');
-  return true;
+  const [row] = await tx.execute<{ previous_status: string; status: string }[]>(APPLY_REPORT[report.status], [
+    messageId,
+    report.occurredAt,
+    ...errorCode,
+    messageId,
+  ]);
+  return row && row.previous_status !== row.status ? 'moved' : 'unchanged';
 }
