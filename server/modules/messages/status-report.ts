@@ -29,8 +29,9 @@ function applyReportSql(reported: ReportedStatus): string {
     sets.push(`failure_reason = case when ${moved} then 'DELIVERY_FAILED' else failure_reason end`);
     sets.push('provider_error_code = coalesce(?::int, provider_error_code)');
   }
-  // The row is locked first so the status it had before the update can be returned beside the new one.
-  return `with previous as (select status as previous_status from message where id = ? for update)
+  // The row is locked first (as the UPDATE itself would: no key update, so status-event inserts are not
+  // blocked) so the status it had before can be returned beside the new one.
+  return `with previous as (select status as previous_status from message where id = ? for no key update)
     update message set ${sets.join(', ')}, updated_at = now() from previous where message.id = ?
     returning previous.previous_status, message.status`;
 }
