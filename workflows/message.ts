@@ -6,6 +6,7 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -34,6 +35,8 @@ const SEND_CLAIM = 'send-claim';
 const SETTLE_FROM_DATABASE = 'settle-from-database';
 /** A run that has been rescheduled many times continues as new. */
 const CONTINUE_AFTER_RESCHEDULES = 'continue-after-reschedules';
+/** The short database steps run as local activities: no trip through the task queue, where sends wait. */
+const LOCAL_DATABASE_STEPS = 'local-database-steps';
 
 // The lease outlasts the attempt, so an attempt Temporal may still consider alive always holds its claim;
 // the worker's HTTP timeout (10 s) fits well inside both.
@@ -43,10 +46,12 @@ const SEND_RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximu
 
 // Database work: short, retried until it succeeds (each activity is idempotent). The timeout is also how
 // long a step of a worker that died waits before another worker retries it.
-const db = proxyActivities<Activities>({
+const DATABASE_STEP = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+} as const;
+const remoteDb = proxyActivities<Activities>(DATABASE_STEP);
+const localDb = proxyLocalActivities<Activities>(DATABASE_STEP);
 // The provider call before the send claim: retryable errors back off; refusals come back as results.
 const legacyProvider = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: SEND_RETRY });
 
@@ -56,6 +61,9 @@ const legacyProvider = proxyActivities<Activities>({ startToCloseTimeout: '30 se
  * activities, each idempotent, so a replayed or retried step never charges or refunds twice.
  */
 export async function messageWorkflow(input: MessageWorkflowInput): Promise<MessageWorkflowState> {
+  // Decided at the run's first database step, where histories from before the patch hold a scheduled activity.
+  let chosenDb: typeof remoteDb | undefined;
+  const db = () => (chosenDb ??= patched(LOCAL_DATABASE_STEPS) ? localDb : remoteDb);
   let phase: WorkflowPhase = 'WAITING';
   let status = 'SCHEDULED' as MessageStatus;
   let scheduleAt = Date.parse(input.scheduleTime);
@@ -91,7 +99,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     cancelUpdate,
     async () => {
       cancelled = true;
-      await db.markCancelled(input.messageId);
+      await db().markCancelled(input.messageId);
       setStatus('CANCELLED');
     },
     { validator: onlyWhileWaiting },
@@ -103,7 +111,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
       scheduleAt = Date.parse(scheduleTime);
       rescheduled = true;
       reschedules += 1;
-      await db.recordReschedule(input.messageId, scheduleTime);
+      await db().recordReschedule(input.messageId, scheduleTime);
     },
     { validator: (_scheduleTime: string) => onlyWhileWaiting() },
   );
@@ -131,7 +139,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   phase = 'DISPATCHING';
   // A reschedule to a past time ends the wait while its database write may still run: it goes first.
   await condition(allHandlersFinished);
-  const debit = await db.debitMessage(input.messageId);
+  const debit = await db().debitMessage(input.messageId);
   if (!debit.ok) {
     setStatus('FAILED');
     return done();
@@ -159,12 +167,12 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   }
   if (!sent.ok) {
     if (patched(SETTLE_FROM_DATABASE)) {
-      const settled = await db.settleDelivery(input.messageId, true);
+      const settled = await db().settleDelivery(input.messageId, true);
       mirror(settled);
       // Not done: an earlier attempt's wamid is stored after all, so its statuses are followed.
       if (settled.done) return done();
     } else {
-      refunded = (await db.refundMessage(input.messageId, { reason: sent.reason, errorCode: sent.errorCode })).refunded;
+      refunded = (await db().refundMessage(input.messageId, { reason: sent.reason, errorCode: sent.errorCode })).refunded;
       setStatus('FAILED');
       return done();
     }
@@ -173,7 +181,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     // Statuses that beat the wamid's storing were applied by the send itself and no signal comes for them.
     // Decided by the recorded result (absent in older histories), so replays issue the same commands.
     if (sent.statusesWaiting) {
-      const settled = await db.settleDelivery(input.messageId, false);
+      const settled = await db().settleDelivery(input.messageId, false);
       mirror(settled);
       if (settled.done) return done();
     }
@@ -189,7 +197,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     if (patched(SETTLE_FROM_DATABASE)) {
       // A signal is a wake-up, never proof: settleDelivery reads the statuses the verified webhook stored.
       statuses.length = 0;
-      const settled = await db.settleDelivery(input.messageId, false);
+      const settled = await db().settleDelivery(input.messageId, false);
       mirror(settled);
       finished = settled.done;
       continue;
@@ -200,7 +208,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     const reported = next.status.toUpperCase() as ReportedStatus;
     if (reported === 'FAILED') {
       if (failureCounts(status)) {
-        refunded = (await db.refundMessage(input.messageId, { reason: 'DELIVERY_FAILED', errorCode: next.errorCode })).refunded;
+        refunded = (await db().refundMessage(input.messageId, { reason: 'DELIVERY_FAILED', errorCode: next.errorCode })).refunded;
         setStatus('FAILED');
       }
     } else if (reported !== 'SENT' && statusAfterReport(status, reported) === reported) {

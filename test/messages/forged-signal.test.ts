@@ -6,14 +6,14 @@ import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, send
 // The sandbox's own statuses are held back: every real status here is one the test posts, signed like Meta's.
 const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
 
-/** Resolves once the workflow has run an activity in answer to the signal it received last. */
+/** Resolves once the workflow has run an activity (a local one leaves a marker) in answer to the signal it received last. */
 async function signalHandled(herald: Harness, workflowId: string) {
   await expect
     .poll(
       async () => {
         const events = (await herald.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
         const signalled = events.findLastIndex((event) => event.workflowExecutionSignaledEventAttributes);
-        return signalled >= 0 && events.slice(signalled).some((event) => event.activityTaskCompletedEventAttributes);
+        return signalled >= 0 && events.slice(signalled).some((event) => event.activityTaskCompletedEventAttributes || event.markerRecordedEventAttributes);
       },
       { timeout: 15_000 },
     )
