@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.ts';
+import { buildWorkflowBundle } from './bundle.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -8,7 +9,7 @@ export interface WorkerSettings {
   address: string;
   namespace: string;
   taskQueue: string;
-  /** A prebuilt bundle (tests build it once per file); otherwise the worker bundles `workflows/`. */
+  /** A prebuilt bundle (tests build it once per file); otherwise `workflows/` is bundled in a child process. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
@@ -26,7 +27,7 @@ export async function startWorker(settings: WorkerSettings, deps: ActivityDeps):
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     activities: createActivities(deps),
-    ...(settings.workflowBundle ? { workflowBundle: settings.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: settings.workflowBundle ?? (await buildWorkflowBundle(WORKFLOWS_PATH)),
   });
   const running = worker.run();
   return {
