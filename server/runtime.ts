@@ -15,8 +15,7 @@ import { loadSigningKeys } from './modules/auth/keys.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { echoRunner } from './temporal/echo-workflow.ts';
 import { messageWorkflows, type WorkflowSettings } from './temporal/message-workflows.ts';
-import { installTemporalLogging } from './temporal/logging.ts';
-import { startWorker, type RunningWorker } from './temporal/worker.ts';
+import type { RunningWorker } from './temporal/worker.ts';
 
 /** Where the two external services are; the entry points fill these from configuration or embedded defaults. */
 export interface Endpoints {
@@ -102,6 +101,8 @@ export async function startApi(config: Config, endpoints: Endpoints, orm: Orm, l
 
 /** The worker: activities get the database, the WhatsApp client and the prices; the reconciler runs beside it. */
 export async function startHeraldWorker(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<RunningWorker> {
+  // Loaded here, not at the top: the worker SDK (native core, webpack) would otherwise weigh on the API process too.
+  const [{ installTemporalLogging }, { startWorker }] = await Promise.all([import('./temporal/logging.ts'), import('./temporal/worker.ts')]);
   installTemporalLogging(logger);
   const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
