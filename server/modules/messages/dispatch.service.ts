@@ -117,5 +117,3 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
   }
   return { ok: true, charged };
 }
-
-/** The cancel update's database half: only a message still waiting for its time can be cancelled. */

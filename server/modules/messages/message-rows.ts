@@ -27,9 +27,13 @@ export interface MessageRow {
   send_attempts: number;
 }
 
-/** Locks the message row for the rest of the transaction; a missing message is a 404. */
+/**
+ * Locks the message row for the rest of the transaction (NO KEY UPDATE, as its UPDATEs take: lockers queue
+ * behind each other, while inserting the message's status events, whose foreign key takes KEY SHARE, does
+ * not wait); a missing message is a 404.
+ */
 export async function lockMessage(tx: EntityManager, messageId: string): Promise<MessageRow> {
-  const rows = await tx.execute<MessageRow[]>('select * from message where id = ? for update', [messageId]);
+  const rows = await tx.execute<MessageRow[]>('select * from message where id = ? for no key update', [messageId]);
   if (!rows[0]) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
   return rows[0];
 }
