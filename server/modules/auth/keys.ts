@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createOnce } from '../../shared/create-once.ts';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, importSPKI, type CryptoKey, type JWK } from 'jose';
 
 export const JWT_ALGORITHM = 'RS256';
@@ -34,21 +33,12 @@ export async function loadSigningKeys(settings: { privatePem?: string; publicPem
   const dir = path.join(settings.dataDir, 'jwt');
   const privateFile = path.join(dir, 'private.pem');
   const publicFile = path.join(dir, 'public.pem');
-  if (!existsSync(privateFile) || !existsSync(publicFile)) {
-    // Written beside, then renamed into place in one step: processes starting together (API replicas, test
-    // files) all end up with the one pair that won, never one's private key with another's public key.
+  await createOnce(dir, ['private.pem', 'public.pem'], async () => {
     const pair = await generateKeyPair(JWT_ALGORITHM, { modulusLength: 2048, extractable: true });
-    const staging = `${dir}.${randomUUID()}`;
-    await mkdir(staging, { recursive: true, mode: 0o700 });
-    await writeFile(path.join(staging, 'private.pem'), await exportPKCS8(pair.privateKey), { mode: 0o600 });
-    await writeFile(path.join(staging, 'public.pem'), await exportSPKI(pair.publicKey), { mode: 0o644 });
-    try {
-      await rename(staging, dir);
-    } catch (error) {
-      if (!['EEXIST', 'ENOTEMPTY'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-  }
+    return {
+      'private.pem': { content: await exportPKCS8(pair.privateKey), mode: 0o600 },
+      'public.pem': { content: await exportSPKI(pair.publicKey), mode: 0o644 },
+    };
+  });
   return fromPem(await readFile(privateFile, 'utf8'), await readFile(publicFile, 'utf8'));
 }

@@ -1,8 +1,9 @@
 // The one access token Herald's sandbox accepts: the worker sends with it, the API's simulator checks it.
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config.ts';
+import { createOnce } from '../../shared/create-once.ts';
 import type { GraphClientOptions } from './graph-client.ts';
 
 /** Where the generated token is kept, so the API and the worker (one process or two) share it. */
@@ -18,24 +19,12 @@ async function readToken(file: string): Promise<string | undefined> {
   }
 }
 
-/**
- * The generated sandbox token under `<data dir>/sandbox/`, created once: written whole to a private
- * temporary file and linked into place, so processes starting together all end up with the same one.
- */
+/** The generated sandbox token under `<data dir>/sandbox/`, created once (shared by processes starting together). */
 export async function generatedSandboxToken(dataDir: string): Promise<string> {
   const file = sandboxTokenFile(dataDir);
-  const existing = await readToken(file);
-  if (existing) return existing;
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
-  await writeFile(draft, randomBytes(32).toString('base64url'), { mode: 0o600 });
-  try {
-    await link(draft, file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    await unlink(draft);
-  }
+  await createOnce(path.dirname(file), [path.basename(file)], async () => ({
+    [path.basename(file)]: { content: randomBytes(32).toString('base64url'), mode: 0o600 },
+  }));
   const token = await readToken(file);
   if (!token) throw new Error(`the sandbox access token file ${file} is empty`);
   return token;
