@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { loadConfig } from '../server/config.ts';
 import { debitForDispatch } from '../server/modules/messages/dispatch.service.ts';
-import type { Engines } from './lib/engines.ts';
+import type { Engines } from '../scripts/lib/engines.ts';
 import { benchTenant } from './lib/fixtures.ts';
 import { printResult, progress, round, say, writeBarChart } from './lib/report.ts';
 

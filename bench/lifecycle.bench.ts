@@ -9,9 +9,10 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { postEntry } from '../server/modules/billing/ledger.service.ts';
 import { startSandboxServer } from '../server/modules/whatsapp/sandbox.ts';
 import { units } from '../server/shared/money.ts';
+import { callJson } from '../scripts/lib/http-json.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import type { Orm } from '../server/db/orm.ts';
-import type { Engines } from './lib/engines.ts';
+import type { Engines } from '../scripts/lib/engines.ts';
 import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';
 import { printResult, progress, round, say, writeBarChart } from './lib/report.ts';
 import { bareMessageWorkflow, bareStatusSignal } from './workflows/bare.ts';
@@ -28,17 +29,6 @@ export interface LifecycleResult {
   rss_api_mb: number;
   rss_worker_mb: number;
   messages: number;
-}
-
-async function json(url: string, method: string, body?: unknown, token?: string) {
-  const response = await fetch(url, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const parsed = await response.json().catch(() => undefined);
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${JSON.stringify(parsed)}`);
-  return parsed as any;
 }
 
 /** Waits until `count()` reaches `target`, showing progress; returns the moment it did. */
@@ -78,20 +68,20 @@ async function runHerald(engines: Engines, temporalAddress: string) {
   try {
     await waitForHttp(`${apiUrl}/healthz`);
     const slug = `bench-${randomUUID().slice(0, 8)}`;
-    const registered = await json(`${apiUrl}/auth/register-tenant`, 'POST', {
+    const registered = await callJson(`${apiUrl}/auth/register-tenant`, 'POST', {
       tenantName: 'Bench', slug, adminEmail: `${slug}@example.com`, adminPassword: 'bench-password', adminName: 'Bench',
     });
     const token: string = registered.token;
     const tenantId: string = registered.tenant.id;
     await postEntry(engines.orm.em.fork(), { tenantId, type: 'CREDIT', reason: 'TOPUP', amount: units(100_000_000_000n), description: 'bench' });
-    const template = await json(`${apiUrl}/templates`, 'POST', {
+    const template = await callJson(`${apiUrl}/templates`, 'POST', {
       name: 'bench_message', content: 'Hello {{1}}', variables: ['name'], metaTemplateId: 'bench', status: 'APPROVED',
     }, token);
     const contacts = Array.from({ length: MESSAGES }, (_, i) => ({ phone: `+1555777${String(3000 + i).padStart(4, '0')}`, name: `Reader ${i}` }));
-    await json(`${apiUrl}/contacts/import`, 'POST', { contacts }, token);
+    await callJson(`${apiUrl}/contacts/import`, 'POST', { contacts }, token);
     const contactIds: string[] = [];
     for (let cursor: string | null = null; ; ) {
-      const page: any = await json(`${apiUrl}/contacts?limit=100${cursor ? `&cursor=${cursor}` : ''}`, 'GET', undefined, token);
+      const page: any = await callJson(`${apiUrl}/contacts?limit=100${cursor ? `&cursor=${cursor}` : ''}`, 'GET', undefined, token);
       contactIds.push(...page.items.map((item: { id: string }) => item.id));
       cursor = page.nextCursor;
       if (!cursor) break;
@@ -102,7 +92,7 @@ async function runHerald(engines: Engines, temporalAddress: string) {
     const scheduleTime = new Date(dueAt).toISOString();
     for (let i = 0; i < contactIds.length; i += 20) {
       await Promise.all(contactIds.slice(i, i + 20).map((contactId) =>
-        json(`${apiUrl}/messages/schedule`, 'POST', { templateId: template.id, contactId, scheduleTime, idempotencyKey: randomUUID() }, token)));
+        callJson(`${apiUrl}/messages/schedule`, 'POST', { templateId: template.id, contactId, scheduleTime, idempotencyKey: randomUUID() }, token)));
     }
     if (Date.now() > dueAt) throw new Error('scheduling took longer than the lead time: raise it');
     await new Promise((resolve) => setTimeout(resolve, dueAt - Date.now()));

@@ -6,7 +6,7 @@
 //   schedule   POST /messages/schedule at 50 concurrent, REST and tRPC
 import { benchContactsImport } from './contacts-import.bench.ts';
 import { benchDebit } from './debit.bench.ts';
-import { startEngines, type TemporalKind } from './lib/engines.ts';
+import { startEngines, type TemporalKind } from '../scripts/lib/engines.ts';
 import { printResult, say } from './lib/report.ts';
 import { benchLifecycle } from './lifecycle.bench.ts';
 import { benchSchedule } from './schedule.bench.ts';
@@ -29,7 +29,7 @@ if (unknown.length > 0) {
 const selected: Name[] = asked.length > 0 ? (asked as Name[]) : [...NAMES];
 
 const CONTACTS = 10_000;
-const engines = await startEngines(temporalFlag as TemporalKind);
+const engines = await startEngines(temporalFlag as TemporalKind, say);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void engines.close().finally(() => process.exit(130)));
 }

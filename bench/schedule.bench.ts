@@ -1,8 +1,9 @@
 // `npm run bench -- schedule`: `POST /messages/schedule` at 50 concurrent callers against the API process,
 // over REST and over tRPC (the same procedure), with calls per second and latency percentiles.
 import { randomUUID } from 'node:crypto';
+import { callJson } from '../scripts/lib/http-json.ts';
 import { freePort } from '../scripts/lib/ports.ts';
-import type { Engines } from './lib/engines.ts';
+import type { Engines } from '../scripts/lib/engines.ts';
 import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';
 import { percentile, printResult, progress, round, say, writeBarChart } from './lib/report.ts';
 
@@ -44,17 +45,6 @@ async function drive(label: string, calls: number, call: Call): Promise<{ perSec
   return { perSecond: calls / seconds, latencies: latencies.sort((a, b) => a - b) };
 }
 
-async function post(url: string, body: unknown, token?: string): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const parsed = await response.json();
-  if (response.status >= 300) throw new Error(`POST ${url} answered ${response.status}: ${JSON.stringify(parsed)}`);
-  return parsed;
-}
-
 export async function benchSchedule(engines: Engines): Promise<ScheduleResult> {
   const temporalAddress = await engines.temporalAddress();
   const port = await freePort();
@@ -63,20 +53,20 @@ export async function benchSchedule(engines: Engines): Promise<ScheduleResult> {
   try {
     await waitForHttp(`${apiUrl}/healthz`);
     const slug = `bench-${randomUUID().slice(0, 8)}`;
-    const registered = await post(`${apiUrl}/auth/register-tenant`, {
+    const registered = await callJson(`${apiUrl}/auth/register-tenant`, 'POST', {
       tenantName: 'Bench', slug, adminEmail: `${slug}@example.com`, adminPassword: 'bench-password', adminName: 'Bench',
     });
     const token: string = registered.token;
-    const template = await post(`${apiUrl}/templates`, {
+    const template = await callJson(`${apiUrl}/templates`, 'POST', {
       name: 'bench_message', content: 'Hello {{1}}', variables: ['name'], metaTemplateId: 'bench', status: 'APPROVED',
     }, token);
-    await post(`${apiUrl}/contacts/import`, { contacts: [{ phone: '+15557773000', name: 'Reader' }] }, token);
-    const listed = await fetch(`${apiUrl}/contacts`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<any>);
+    await callJson(`${apiUrl}/contacts/import`, 'POST', { contacts: [{ phone: '+15557773000', name: 'Reader' }] }, token);
+    const listed = await callJson(`${apiUrl}/contacts`, 'GET', undefined, token);
     // A day ahead: this measures scheduling alone (row, history, workflow start), not dispatch.
     const scheduleTime = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
     const body = () => ({ templateId: template.id, contactId: listed.items[0].id, scheduleTime, idempotencyKey: randomUUID() });
-    const viaRest: Call = () => post(`${apiUrl}/messages/schedule`, body(), token);
-    const viaTrpc: Call = () => post(`${apiUrl}/trpc/messages.schedule`, body(), token);
+    const viaRest: Call = () => callJson(`${apiUrl}/messages/schedule`, 'POST', body(), token);
+    const viaTrpc: Call = () => callJson(`${apiUrl}/trpc/messages.schedule`, 'POST', body(), token);
 
     say(`schedule: ${CALLS} calls per transport at ${CONCURRENCY} concurrent (after ${WARM_UP} warm-up calls each)`);
     await drive('warm-up', WARM_UP, viaRest);

@@ -1,14 +1,13 @@
-// The engines a benchmark runs on, thrown away afterwards: an embedded PostgreSQL, and a Temporal dev server
+// The engines a benchmark or the fuzz run works on, thrown away afterwards: an embedded PostgreSQL, and a Temporal dev server
 // (SQLite in memory) or Temporal's own server on that PostgreSQL (`--temporal=postgres`).
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate, openOrm, type Orm } from '../../server/db/orm.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
-import { startEmbeddedPostgres } from '../../scripts/lib/postgres.ts';
-import { findTemporalCli, startTemporalDevServer } from '../../scripts/lib/temporal.ts';
-import { startTemporalServer } from '../../scripts/lib/temporal-server.ts';
-import { say } from './report.ts';
+import { freePort } from './ports.ts';
+import { startEmbeddedPostgres } from './postgres.ts';
+import { findTemporalCli, startTemporalDevServer } from './temporal.ts';
+import { startTemporalServer } from './temporal-server.ts';
 
 export type TemporalKind = 'dev' | 'postgres';
 
@@ -23,8 +22,8 @@ export interface Engines {
   close(): Promise<void>;
 }
 
-export async function startEngines(temporalKind: TemporalKind): Promise<Engines> {
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-'));
+export async function startEngines(temporalKind: TemporalKind, say: (line: string) => void, name = 'bench'): Promise<Engines> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), `herald-${name}-`));
   // mkdtemp makes it private; as root, PostgreSQL runs as another user that must reach its data directory.
   await chmod(scratch, 0o755);
   const stops: (() => Promise<unknown>)[] = [() => rm(scratch, { recursive: true, force: true })];
@@ -32,7 +31,7 @@ export async function startEngines(temporalKind: TemporalKind): Promise<Engines>
   const postgres = await startEmbeddedPostgres({
     dataDir: path.join(scratch, 'postgres', 'data'),
     port: await freePort(),
-    database: 'herald_bench',
+    database: `herald_${name}`,
     persistent: false,
   });
   stops.push(() => postgres.stop());
@@ -65,7 +64,12 @@ export async function startEngines(temporalKind: TemporalKind): Promise<Engines>
           return server.address;
         }
         say('starting a Temporal dev server…');
-        const dev = await startTemporalDevServer({ cli: findTemporalCli({ log: say }), port: await freePort(), namespace: 'default' });
+        const dev = await startTemporalDevServer({
+          cli: findTemporalCli({ explicitPath: process.env.TEMPORAL_CLI_PATH, log: say }),
+          port: await freePort(),
+          namespace: 'default',
+          logFile: path.join(scratch, 'temporal.log'),
+        });
         stops.push(() => dev.stop());
         return dev.address;
       })();
