@@ -6,31 +6,21 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
 import { startReconciler } from '../../server/modules/messages/reconciler.ts';
 import type { ProviderStatusName } from '../../server/modules/whatsapp/types.ts';
-import type { RunningWorker } from '../../server/temporal/worker.ts';
-import { startHarness, startTestWorker, type Harness } from '../support/harness.ts';
-import { startMetaProxy, type MetaProxy } from './meta-proxy.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant } from './support.ts';
+import type { Harness } from '../support/harness.ts';
+import { startHeraldBehindProxy, type MetaProxy } from './meta-proxy.ts';
+import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant, sleep } from './support.ts';
 
-// The sandbox's own statuses are held back: every status here is one the test posts, signed like Meta's.
-const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const byReason = (reason: string) => (entry: { reason: string }) => entry.reason === reason;
 
 describe('statuses that arrive before their wamid is stored', () => {
   let herald: Harness;
   let proxy: MetaProxy;
-  let worker: RunningWorker;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    herald = await startHarness({ sandboxDelays: SILENT_SANDBOX });
-    proxy = await startMetaProxy(herald.sandbox.url);
-    worker = await startTestWorker(herald.config, herald.orm, proxy.url);
+    ({ herald, proxy, close } = await startHeraldBehindProxy());
   });
   afterEach(() => expectLedgerConsistent(herald));
-  afterAll(async () => {
-    await worker?.stop();
-    await proxy?.close();
-    await herald?.close();
-  });
+  afterAll(() => close?.());
 
   const sql = <T>(query: string, params: unknown[] = []) => herald.orm.em.fork().execute<T[]>(query, params);
   const storedFor = async (wamid: string) => (await sql<{ n: number }>('select count(*)::int as n from message where provider_message_id = ?', [wamid]))[0]!.n;

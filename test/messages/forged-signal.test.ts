@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { providerStatusSignal, stateQuery } from '../../workflows/shared.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, SILENT_SANDBOX } from './support.ts';
 
-// The sandbox's own statuses are held back: every real status here is one the test posts, signed like Meta's.
-const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
 
 /** Resolves once the workflow has run an activity (a local one leaves a marker) in answer to the signal it received last. */
 async function signalHandled(herald: Harness, workflowId: string) {

@@ -1,6 +1,8 @@
 // A pass-through in front of the WhatsApp sandbox, over real HTTP: every send reaches the sandbox (which
 // records it and answers in Meta's format), and the test decides when the answer goes back to Herald.
 import { createServer } from 'node:http';
+import { startHarness, startTestWorker, type Harness } from '../support/harness.ts';
+import { SILENT_SANDBOX } from './support.ts';
 
 export interface MetaProxy {
   /** Base URL for the Graph client, in place of the sandbox's. */
@@ -42,4 +44,20 @@ export async function startMetaProxy(sandboxUrl: string): Promise<MetaProxy> {
   const address = server.address();
   proxy.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${target.pathname}`;
   return proxy;
+}
+
+/** A Herald whose worker sends through a Meta proxy, the sandbox's own statuses held back (SILENT_SANDBOX). */
+export async function startHeraldBehindProxy(): Promise<{ herald: Harness; proxy: MetaProxy; close(): Promise<void> }> {
+  const herald = await startHarness({ sandboxDelays: SILENT_SANDBOX });
+  const proxy = await startMetaProxy(herald.sandbox.url);
+  const worker = await startTestWorker(herald.config, herald.orm, proxy.url);
+  return {
+    herald,
+    proxy,
+    async close() {
+      await worker.stop();
+      await proxy.close();
+      await herald.close();
+    },
+  };
 }

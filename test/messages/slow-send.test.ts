@@ -4,31 +4,22 @@ import { debitForDispatch } from '../../server/modules/messages/dispatch.service
 import { SendInFlight, sendToProvider } from '../../server/modules/messages/send.service.ts';
 import { settleDelivery } from '../../server/modules/messages/settlement.service.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
-import type { RunningWorker } from '../../server/temporal/worker.ts';
-import { startHarness, startTestWorker, type Harness } from '../support/harness.ts';
+import type { Harness } from '../support/harness.ts';
 import { startMessageWith, storeTestMessage } from '../workflows/custom-start.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, sendingTenant, waitForMessage } from './support.ts';
+import { balanceOf, expectLedgerConsistent, ledgerOf, sendingTenant, waitForMessage, sleep } from './support.ts';
 import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
-import { startMetaProxy, type MetaProxy } from './meta-proxy.ts';
+import { startHeraldBehindProxy, type MetaProxy } from './meta-proxy.ts';
 
-const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a slow send is never sent twice', () => {
   let herald: Harness;
   let proxy: MetaProxy;
-  let worker: RunningWorker;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    herald = await startHarness({ sandboxDelays: SILENT_SANDBOX });
-    proxy = await startMetaProxy(herald.sandbox.url);
-    worker = await startTestWorker(herald.config, herald.orm, proxy.url);
+    ({ herald, proxy, close } = await startHeraldBehindProxy());
   });
   afterEach(() => expectLedgerConsistent(herald));
-  afterAll(async () => {
-    await worker?.stop();
-    await proxy?.close();
-    await herald?.close();
-  });
+  afterAll(() => close?.());
 
   const sendsTo = (suffix: string) => herald.sandbox.sent.filter((call) => call.to.endsWith(suffix));
   const sendAttempt = async (workflowId: string) => {

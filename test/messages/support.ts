@@ -10,6 +10,11 @@ import { rest, type Harness } from '../support/harness.ts';
 
 let phoneSeq = Math.floor(Math.random() * 1000);
 
+/** Sandbox delays that hold its own statuses back (10 minutes): every status a test sees is one it posts. */
+export const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface SendingTenant extends TenantAdmin {
   templateId: string;
   contact(suffix?: string, name?: string): Promise<string>;

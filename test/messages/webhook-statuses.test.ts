@@ -2,10 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { signPayload } from '../../server/modules/whatsapp/signature.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant } from './support.ts';
+import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant, SILENT_SANDBOX } from './support.ts';
 
-// The sandbox's own statuses are held back (10 minutes), so every status here is one the test posts, signed like Meta's.
-const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
 const REFUND = (entry: { reason: string }) => entry.reason === 'REFUND';
 const events = (message: { history: { status: string; source: string }[] }, status: string, source = 'PROVIDER') =>
   message.history.filter((event) => event.status === status && event.source === source);

@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { signPayload } from '../../server/modules/whatsapp/signature.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { schedule, sendingTenant, waitForMessage, type SendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
 
-// The sandbox's own statuses are held back, so every status here is one the test posts, signed like Meta's.
-const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
 const now = () => String(Math.floor(Date.now() / 1000));
 
 describe('a malformed status in a signed webhook', () => {
