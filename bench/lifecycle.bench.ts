@@ -13,6 +13,7 @@ import { callJson } from '../scripts/lib/http-json.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import type { Orm } from '../server/db/orm.ts';
 import type { Engines } from '../scripts/lib/engines.ts';
+import { tenantOverHttp } from './lib/fixtures.ts';
 import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';
 import { printResult, progress, round, say, writeBarChart } from './lib/report.ts';
 import { bareMessageWorkflow, bareStatusSignal } from './workflows/bare.ts';
@@ -67,32 +68,16 @@ async function runHerald(engines: Engines, temporalAddress: string) {
   const worker = startHeraldProcess('worker', env);
   try {
     await waitForHttp(`${apiUrl}/healthz`);
-    const slug = `bench-${randomUUID().slice(0, 8)}`;
-    const registered = await callJson(`${apiUrl}/auth/register-tenant`, 'POST', {
-      tenantName: 'Bench', slug, adminEmail: `${slug}@example.com`, adminPassword: 'bench-password', adminName: 'Bench',
-    });
-    const token: string = registered.token;
-    const tenantId: string = registered.tenant.id;
-    await postEntry(engines.orm.em.fork(), { tenantId, type: 'CREDIT', reason: 'TOPUP', amount: units(100_000_000_000n), description: 'bench' });
-    const template = await callJson(`${apiUrl}/templates`, 'POST', {
-      name: 'bench_message', content: 'Hello {{1}}', variables: ['name'], metaTemplateId: 'bench', status: 'APPROVED',
-    }, token);
     const contacts = Array.from({ length: MESSAGES }, (_, i) => ({ phone: `+1555777${String(3000 + i).padStart(4, '0')}`, name: `Reader ${i}` }));
-    await callJson(`${apiUrl}/contacts/import`, 'POST', { contacts }, token);
-    const contactIds: string[] = [];
-    for (let cursor: string | null = null; ; ) {
-      const page: any = await callJson(`${apiUrl}/contacts?limit=100${cursor ? `&cursor=${cursor}` : ''}`, 'GET', undefined, token);
-      contactIds.push(...page.items.map((item: { id: string }) => item.id));
-      cursor = page.nextCursor;
-      if (!cursor) break;
-    }
+    const { token, tenantId, templateId, contactIds } = await tenantOverHttp(apiUrl, contacts);
+    await postEntry(engines.orm.em.fork(), { tenantId, type: 'CREDIT', reason: 'TOPUP', amount: units(100_000_000_000n), description: 'bench' });
 
     // Everything is scheduled first, for one instant a little ahead; the clock starts at that instant.
     const dueAt = Date.now() + 5_000 + MESSAGES * 25;
     const scheduleTime = new Date(dueAt).toISOString();
     for (let i = 0; i < contactIds.length; i += 20) {
       await Promise.all(contactIds.slice(i, i + 20).map((contactId) =>
-        callJson(`${apiUrl}/messages/schedule`, 'POST', { templateId: template.id, contactId, scheduleTime, idempotencyKey: randomUUID() }, token)));
+        callJson(`${apiUrl}/messages/schedule`, 'POST', { templateId, contactId, scheduleTime, idempotencyKey: randomUUID() }, token)));
     }
     if (Date.now() > dueAt) throw new Error('scheduling took longer than the lead time: raise it');
     await new Promise((resolve) => setTimeout(resolve, dueAt - Date.now()));

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { callJson } from '../scripts/lib/http-json.ts';
 import { freePort } from '../scripts/lib/ports.ts';
 import type { Engines } from '../scripts/lib/engines.ts';
+import { tenantOverHttp } from './lib/fixtures.ts';
 import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';
 import { percentile, printResult, progress, round, say, writeBarChart } from './lib/report.ts';
 
@@ -52,19 +53,10 @@ export async function benchSchedule(engines: Engines): Promise<ScheduleResult> {
   const api = startHeraldProcess('api', heraldEnv(engines, temporalAddress, port));
   try {
     await waitForHttp(`${apiUrl}/healthz`);
-    const slug = `bench-${randomUUID().slice(0, 8)}`;
-    const registered = await callJson(`${apiUrl}/auth/register-tenant`, 'POST', {
-      tenantName: 'Bench', slug, adminEmail: `${slug}@example.com`, adminPassword: 'bench-password', adminName: 'Bench',
-    });
-    const token: string = registered.token;
-    const template = await callJson(`${apiUrl}/templates`, 'POST', {
-      name: 'bench_message', content: 'Hello {{1}}', variables: ['name'], metaTemplateId: 'bench', status: 'APPROVED',
-    }, token);
-    await callJson(`${apiUrl}/contacts/import`, 'POST', { contacts: [{ phone: '+15557773000', name: 'Reader' }] }, token);
-    const listed = await callJson(`${apiUrl}/contacts`, 'GET', undefined, token);
+    const { token, templateId, contactIds } = await tenantOverHttp(apiUrl, [{ phone: '+15557773000', name: 'Reader' }]);
     // A day ahead: this measures scheduling alone (row, history, workflow start), not dispatch.
     const scheduleTime = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
-    const body = () => ({ templateId: template.id, contactId: listed.items[0].id, scheduleTime, idempotencyKey: randomUUID() });
+    const body = () => ({ templateId, contactId: contactIds[0], scheduleTime, idempotencyKey: randomUUID() });
     const viaRest: Call = () => callJson(`${apiUrl}/messages/schedule`, 'POST', body(), token);
     const viaTrpc: Call = () => callJson(`${apiUrl}/trpc/messages.schedule`, 'POST', body(), token);
 

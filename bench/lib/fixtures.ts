@@ -7,6 +7,7 @@ import { importContacts } from '../../server/modules/contacts/contacts.service.t
 import { Template } from '../../server/modules/templates/template.entity.ts';
 import { Tenant } from '../../server/modules/tenants/tenant.entity.ts';
 import { units } from '../../server/shared/money.ts';
+import { callJson } from '../../scripts/lib/http-json.ts';
 
 export interface BenchTenant {
   tenantId: string;
@@ -41,4 +42,25 @@ export async function benchTenant(orm: Orm, options: { contacts: number; credits
   await importContacts(scoped, tenantId, contacts);
   const rows = await orm.em.fork().getConnection().execute<{ id: string }[]>('select id from contact where tenant_id = ? order by phone', [tenantId]);
   return { tenantId, templateId: template.id, contactIds: rows.map((row) => row.id) };
+}
+
+/** A tenant made through the running API, as a user would: sign-up, an APPROVED template, imported contacts. */
+export async function tenantOverHttp(apiUrl: string, contacts: { phone: string; name: string }[]) {
+  const slug = `bench-${randomUUID().slice(0, 8)}`;
+  const registered = await callJson(`${apiUrl}/auth/register-tenant`, 'POST', {
+    tenantName: 'Bench', slug, adminEmail: `${slug}@example.com`, adminPassword: 'bench-password', adminName: 'Bench',
+  });
+  const token: string = registered.token;
+  const template = await callJson(`${apiUrl}/templates`, 'POST', {
+    name: 'bench_message', content: 'Hello {{1}}', variables: ['name'], metaTemplateId: 'bench', status: 'APPROVED',
+  }, token);
+  await callJson(`${apiUrl}/contacts/import`, 'POST', { contacts }, token);
+  const contactIds: string[] = [];
+  for (let cursor: string | null = null; ; ) {
+    const page: any = await callJson(`${apiUrl}/contacts?limit=100${cursor ? `&cursor=${cursor}` : ''}`, 'GET', undefined, token);
+    contactIds.push(...page.items.map((item: { id: string }) => item.id));
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return { token, tenantId: registered.tenant.id as string, templateId: template.id as string, contactIds };
 }
