@@ -25,6 +25,8 @@ export interface MessageRow {
   workflow_id: string;
   send_claimed_until: Date | null;
   send_attempts: number;
+  /** Whether another attempt's send claim still runs, by the database's clock. */
+  send_claim_live: boolean;
 }
 
 /**
@@ -33,21 +35,27 @@ export interface MessageRow {
  * not wait); a missing message is a 404.
  */
 export async function lockMessage(tx: EntityManager, messageId: string): Promise<MessageRow> {
-  const rows = await tx.execute<MessageRow[]>('select * from message where id = ? for no key update', [messageId]);
+  const rows = await tx.execute<MessageRow[]>(
+    'select *, coalesce(send_claimed_until > clock_timestamp(), false) as send_claim_live from message where id = ? for no key update',
+    [messageId],
+  );
   if (!rows[0]) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
   return rows[0];
 }
 
-/** Fails a message whose failure still counts (never one already delivered or read) and records why. */
-export async function failMessage(tx: EntityManager, messageId: string, reason: string, detail: string, errorCode?: number) {
-  await tx.execute(
+/**
+ * Fails a message whose failure still counts (never one already delivered or read) and records why.
+ * True when its status became FAILED here.
+ */
+export async function failMessage(tx: EntityManager, messageId: string, reason: string, detail: string, errorCode?: number): Promise<boolean> {
+  const failed = await tx.execute<{ id: string }[]>(
     `update message set status = 'FAILED', failure_reason = ?, failure_detail = ?, provider_error_code = ?,
        failed_at = coalesce(failed_at, now()), updated_at = now()
-     where id = ? and status in (${sqlStatusList(FAILABLE_STATUSES)})`,
+     where id = ? and status in (${sqlStatusList(FAILABLE_STATUSES)}) returning id`,
     [reason, detail.slice(0, 500), errorCode ?? null, messageId],
-    'run',
   );
   await recordEvent(tx, messageId, 'FAILED', 'WORKFLOW', { errorCode, detail: `${reason}: ${detail}`.slice(0, 500) });
+  return failed.length > 0;
 }
 
 /** Milliseconds until another attempt's send claim expires (0 when none is held). */

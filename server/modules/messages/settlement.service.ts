@@ -31,9 +31,6 @@ const FAILURE_DETAIL: Record<string, string> = {
 };
 
 async function readFacts(tx: EntityManager, message: MessageRow): Promise<DeliveryFacts> {
-  const [claim] = await tx.execute<{ live: boolean }[]>('select coalesce(send_claimed_until > clock_timestamp(), false) as live from message where id = ?', [
-    message.id,
-  ]);
   const events = await tx.execute<ProviderEventRow[]>(
     `select status, recorded_at, provider_error_code from message_status_event
      where message_id = ? and source = 'PROVIDER' order by recorded_at, id`,
@@ -44,7 +41,7 @@ async function readFacts(tx: EntityManager, message: MessageRow): Promise<Delive
     chargeState: message.charge_state,
     providerMessageId: message.provider_message_id,
     failureReason: message.failure_reason,
-    sendClaimLive: Boolean(claim?.live),
+    sendClaimLive: Boolean(message.send_claim_live),
     providerStatuses: events.map((event) => ({ status: event.status, recordedAt: new Date(event.recorded_at), errorCode: event.provider_error_code })),
   };
 }
@@ -62,7 +59,8 @@ export async function settleDelivery(em: EntityManager, messageId: string, sendG
       throw new SendInFlight(messageId, await claimRemainingMs(tx, messageId));
     }
     const failure = verdict.failure;
-    if (verdict.markFailed && failure) await failMessage(tx, messageId, failure.reason, FAILURE_DETAIL[failure.reason]!);
+    let status: MessageStatus = message.status;
+    if (verdict.markFailed && failure && (await failMessage(tx, messageId, failure.reason, FAILURE_DETAIL[failure.reason]!))) status = 'FAILED';
     let chargeState: ChargeState = message.charge_state;
     if (verdict.refund && failure) {
       const debit = await findMessageEntry(tx, messageId, 'MESSAGE');
@@ -85,7 +83,6 @@ export async function settleDelivery(em: EntityManager, messageId: string, sendG
         chargeState = 'REFUNDED';
       }
     }
-    const [now] = await tx.execute<{ status: MessageStatus }[]>('select status from message where id = ?', [messageId]);
-    return { status: now!.status, charged: chargeState !== 'NONE', refunded: chargeState === 'REFUNDED', done: verdict.done };
+    return { status, charged: chargeState !== 'NONE', refunded: chargeState === 'REFUNDED', done: verdict.done };
   });
 }
