@@ -6,12 +6,15 @@ import { markCancelled, recordReschedule } from '../server/modules/messages/chan
 import { debitForDispatch, type Prices } from '../server/modules/messages/dispatch.service.ts';
 import { SendInFlight, sendToProvider } from '../server/modules/messages/send.service.ts';
 import { settleDelivery } from '../server/modules/messages/settlement.service.ts';
+import type { TokenBox } from '../server/modules/channels/token-box.ts';
 import type { WhatsAppSender } from '../server/modules/whatsapp/types.ts';
 import type { EchoResult } from '../workflows/shared.ts';
 
 export interface ActivityDeps {
   orm: Orm;
   whatsapp: WhatsAppSender;
+  /** Opens the sealed access token of the message's channel. */
+  tokens: TokenBox;
   prices: Prices;
   /** The WhatsApp client's HTTP timeout (the Graph client's default is 10 s): a send needs this much lease left. */
   sendHttpTimeoutMs?: number;
@@ -62,7 +65,7 @@ export function createActivities(deps: ActivityDeps) {
     debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId),
     sendMessage: (messageId: string, options: { leaseMs?: number } = {}) =>
       heartbeating((cancelled) =>
-        sendToProvider(em(), deps.whatsapp, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs }, { cancelled }),
+        sendToProvider(em(), deps.whatsapp, deps.tokens, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs }, { cancelled }),
       ).catch(retryWhenFree),
     /** Looks at the stored evidence and refunds only if it shows a failure (woken by a status signal or a failed send). */
     settleDelivery: (messageId: string, sendGaveUp = false) => settleDelivery(em(), messageId, sendGaveUp).catch(retryWhenFree),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseCredits, type Units } from './shared/money.ts';
+import { parseEncryptionKey, type EncryptionKey } from './modules/channels/token-box.ts';
 
 /** Where Herald keeps local state (embedded PostgreSQL, Temporal's SQLite file, the dev key pair). */
 const DEFAULT_DATA_DIR = path.resolve(import.meta.dirname, '..', '.data');
@@ -109,6 +110,40 @@ const schema = z.object({
   WHATSAPP_ACCESS_TOKEN: optionalString,
   WHATSAPP_APP_SECRET: optionalString,
   WHATSAPP_VERIFY_TOKEN: optionalString,
+  WHATSAPP_WABA_ID: optionalString,
+  WHATSAPP_RATE_LIMIT_PER_SECOND: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int('must be a whole number').min(1, 'must be between 1 and 1000').max(1000, 'must be between 1 and 1000').default(80),
+  ),
+
+  META_APP_ID: optionalString,
+  META_APP_SECRET: optionalString,
+  HERALD_ENCRYPTION_KEY: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((value, context) => {
+        const parsed = parseEncryptionKey(value);
+        if (typeof parsed === 'string') context.addIssue({ code: 'custom', message: parsed });
+        return typeof parsed === 'string' ? z.NEVER : parsed;
+      })
+      .optional(),
+  ),
+  HERALD_ENCRYPTION_KEYS_PREVIOUS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((value, context) => {
+        const keys: EncryptionKey[] = [];
+        for (const item of value.split(',').filter((part) => part.trim() !== '')) {
+          const parsed = parseEncryptionKey(item);
+          if (typeof parsed === 'string') context.addIssue({ code: 'custom', message: `has a key that ${parsed}` });
+          else keys.push(parsed);
+        }
+        return keys;
+      })
+      .optional(),
+  ),
 
   MESSAGE_PRICE_MARKETING: price('0.0500'),
   MESSAGE_PRICE_UTILITY: price('0.0200'),
@@ -128,6 +163,8 @@ export type Config = z.infer<typeof schema> & {
    * unset in sandbox mode without WHATSAPP_ACCESS_TOKEN: whatsappSettings() supplies the generated one.
    */
   whatsapp: { baseUrl: string; version: string; phoneNumberId: string; accessToken: string | undefined };
+  /** Signs (sandbox) and verifies Meta's webhooks: WHATSAPP_APP_SECRET, else the platform app's META_APP_SECRET. */
+  webhookAppSecret: string | undefined;
 };
 
 const SANDBOX_PHONE_NUMBER_ID = '100000000000001';
@@ -173,8 +210,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const whatsappMode = values.WHATSAPP_MODE ?? (values.WHATSAPP_ACCESS_TOKEN ? 'cloud' : 'sandbox');
   if (whatsappMode === 'cloud') {
-    for (const name of ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID', 'WHATSAPP_APP_SECRET'] as const) {
+    for (const name of ['WHATSAPP_ACCESS_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] as const) {
       if (!values[name]) problems.push(`${name} is required when WHATSAPP_MODE=cloud`);
+    }
+    if (!values.WHATSAPP_APP_SECRET && !values.META_APP_SECRET) {
+      problems.push('WHATSAPP_APP_SECRET (or META_APP_SECRET) is required when WHATSAPP_MODE=cloud');
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -200,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             phoneNumberId: values.WHATSAPP_PHONE_NUMBER_ID ?? SANDBOX_PHONE_NUMBER_ID,
             accessToken: values.WHATSAPP_ACCESS_TOKEN,
           },
+    webhookAppSecret: values.WHATSAPP_APP_SECRET ?? values.META_APP_SECRET,
     messageStatusWaitMs: durationMs(values.MESSAGE_STATUS_WAIT),
     reconcileIntervalMs: durationMs(values.MESSAGE_RECONCILE_INTERVAL),
   };

@@ -12,6 +12,8 @@ import { startReconciler } from './modules/messages/reconciler.ts';
 import { createGraphClient } from './modules/whatsapp/graph-client.ts';
 import { whatsappSettings } from './modules/whatsapp/sandbox-token.ts';
 import { loadSigningKeys } from './modules/auth/keys.ts';
+import type { ChannelSettings } from './modules/channels/channels.service.ts';
+import { loadTokenBox, type TokenBox } from './modules/channels/token-box.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { echoRunner } from './temporal/echo-workflow.ts';
 import { messageWorkflows, type WorkflowSettings } from './temporal/message-workflows.ts';
@@ -49,6 +51,22 @@ const workflowSettings = (config: Config, temporal: Client): WorkflowSettings =>
   statusWaitMs: config.messageStatusWaitMs,
 });
 
+/** The channel tokens' box: HERALD_ENCRYPTION_KEY (and previous keys), or the dev key under the data directory. */
+export const channelTokenBox = (config: Config): Promise<TokenBox> =>
+  loadTokenBox({ current: config.HERALD_ENCRYPTION_KEY, previous: config.HERALD_ENCRYPTION_KEYS_PREVIOUS ?? [], dataDir: config.HERALD_DATA_DIR });
+
+/** Where channel tokens are checked (Meta in cloud mode; no check in sandbox mode) and Embedded Signup goes. */
+async function channelSettings(config: Config): Promise<ChannelSettings> {
+  const app =
+    config.META_APP_ID && config.META_APP_SECRET
+      ? { appId: config.META_APP_ID, appSecret: config.META_APP_SECRET }
+      : config.whatsappMode === 'sandbox'
+        ? { appId: 'sandbox-app', appSecret: 'sandbox-app-secret' }
+        : undefined;
+  // config.whatsapp itself, not a copy: it is where Graph calls go (tests point it at their stand-in).
+  return { box: await channelTokenBox(config), verifyAt: config.whatsappMode === 'cloud' ? config.whatsapp : undefined, signup: { location: config.whatsapp, app } };
+}
+
 /** The API's dependencies, built once per process (tests build them the same way). */
 export async function buildServices(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<Services> {
   const keys = await loadSigningKeys({
@@ -66,7 +84,8 @@ export async function buildServices(config: Config, endpoints: Endpoints, orm: O
     logger,
     keys,
     tokens: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttl: config.JWT_TTL },
-    webhookSecret: config.WHATSAPP_APP_SECRET ?? (config.whatsappMode === 'sandbox' ? randomBytes(32).toString('hex') : undefined),
+    webhookSecret: config.webhookAppSecret ?? (config.whatsappMode === 'sandbox' ? randomBytes(32).toString('hex') : undefined),
+    channels: await channelSettings(config),
   };
 }
 
@@ -106,7 +125,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   installTemporalLogging(logger);
   const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    { orm, whatsapp: createGraphClient(await whatsappSettings(config)), prices: config.prices },
+    { orm, whatsapp: createGraphClient(await whatsappSettings(config)), tokens: await channelTokenBox(config), prices: config.prices },
   );
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
   const reconciler = startReconciler(orm, messageWorkflows(workflowSettings(config, temporal)), config.reconcileIntervalMs, logger);

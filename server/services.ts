@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Orm } from './db/orm.ts';
 import type { SigningKeys } from './modules/auth/keys.ts';
+import type { ChannelSettings } from './modules/channels/channels.service.ts';
 import type { TokenSettings } from './modules/auth/tokens.ts';
 import type { RunEcho } from './temporal/echo-workflow.ts';
 import type { MessageWorkflows } from './temporal/message-workflows.ts';
@@ -20,4 +21,6 @@ export interface Services {
   tokens: TokenSettings;
   /** Verifies Meta's webhook signatures (and signs the sandbox's); generated per process in sandbox mode when unset. */
   webhookSecret: string | undefined;
+  /** Channel tokens' encryption and where Meta is checked (cloud mode) or Embedded Signup goes. */
+  channels: ChannelSettings;
 }

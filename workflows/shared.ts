@@ -29,6 +29,8 @@ export const messageWorkflowId = (messageId: string) => `message-${messageId}`;
 export interface MessageWorkflowInput {
   messageId: string;
   tenantId: string;
+  /** The channel it goes out on (null: the platform number); for operators, the send reads it from the database. */
+  channelId?: string | null;
   /** ISO 8601 UTC; the durable timer fires then (a past time means now). */
   scheduleTime: string;
   /** How long to wait for a terminal delivery status after the send before the charge simply stands. */

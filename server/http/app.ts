@@ -13,6 +13,7 @@ import { procedureMetas } from '../trpc/meta.ts';
 import { appRouter, type AppRouter } from '../trpc/router.ts';
 import { registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
+import { channelTokenOf } from '../modules/channels/channels.service.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
@@ -90,6 +91,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.
     await registerWhatsAppSandbox(app, {
       accessToken: (await whatsappSettings(services.config)).accessToken,
+      // A tenant's channel takes the token it was registered with, as its number would on Meta.
+      numberToken: (phoneNumberId) => channelTokenOf(services.orm.em.fork(), services.channels.box, phoneNumberId),
       webhookUrl: `http://127.0.0.1:${services.config.PORT}/webhook/meta`,
       appSecret: services.webhookSecret!,
     });

@@ -28,6 +28,7 @@ export interface MessageToStart {
   tenantId: string;
   workflowId: string;
   scheduleTime: Date;
+  channelId?: string | null | undefined;
 }
 
 /** The one typed client of message workflows: start, cancel, reschedule and signal. */
@@ -60,6 +61,8 @@ export function messageWorkflows(settings: WorkflowSettings): MessageWorkflows {
         tenantId: message.tenantId,
         scheduleTime: message.scheduleTime.toISOString(),
         statusWaitMs: settings.statusWaitMs,
+        // Shown with the workflow in the Temporal UI; the send activity reads the channel from the message row.
+        channelId: message.channelId ?? null,
       };
       try {
         await settings.temporal.workflow.start(messageWorkflow, {

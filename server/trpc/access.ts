@@ -21,5 +21,10 @@ export const ACCESS: Record<string, readonly Role[]> = {
   'messages.list': ['ADMIN', 'SUB_ADMIN'],
   'messages.cancel': ['ADMIN', 'SUB_ADMIN'],
   'messages.reschedule': ['ADMIN', 'SUB_ADMIN'],
+  'channels.create': ['ADMIN'],
+  'channels.embeddedSignup': ['ADMIN'],
+  'channels.list': ['ADMIN', 'SUB_ADMIN'],
+  'channels.get': ['ADMIN', 'SUB_ADMIN'],
+  'channels.update': ['ADMIN'],
   'system.echo': ['SUPER_ADMIN'],
 };

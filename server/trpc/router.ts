@@ -1,5 +1,6 @@
 import { authRouter } from '../modules/auth/router.ts';
 import { billingRouter } from '../modules/billing/router.ts';
+import { channelsRouter } from '../modules/channels/router.ts';
 import { contactsRouter } from '../modules/contacts/router.ts';
 import { messagesRouter } from '../modules/messages/router.ts';
 import { systemRouter } from '../modules/system/router.ts';
@@ -17,6 +18,7 @@ export const appRouter = router({
   templates: templatesRouter,
   billing: billingRouter,
   messages: messagesRouter,
+  channels: channelsRouter,
   system: systemRouter,
 });
 

@@ -262,6 +262,8 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
         id: scheduled.body.id,
         templateId: tenant.templateId,
         contactId,
+        channelId: null,
+        fromPhoneNumberId: herald.config.whatsapp.phoneNumberId,
         idempotencyKey: scheduled.body.idempotencyKey,
         status: 'READ',
         scheduleTime: scheduled.body.scheduleTime,

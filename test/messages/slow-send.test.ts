@@ -83,17 +83,17 @@ describe('a slow send is never sent twice', () => {
     const { messageId } = await dispatchingMessage('8282');
     let answer!: () => void;
     proxy.holdNext(() => new Promise<void>((resolve) => (answer = resolve)));
-    const first = sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy);
+    const first = sendToProvider(herald.orm.em.fork(), await graph(), herald.services.channels.box, messageId, policy);
     await expect.poll(() => sendsTo('8282').length).toBe(1);
 
-    const second = sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy);
+    const second = sendToProvider(herald.orm.em.fork(), await graph(), herald.services.channels.box, messageId, policy);
     await expect(second).rejects.toBeInstanceOf(SendInFlight);
     expect(sendsTo('8282')).toHaveLength(1);
 
     answer();
     const accepted = await first;
     expect(accepted).toMatchObject({ ok: true, wamid: expect.stringMatching(/^wamid\./) });
-    expect(await sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy)).toEqual(accepted);
+    expect(await sendToProvider(herald.orm.em.fork(), await graph(), herald.services.channels.box, messageId, policy)).toEqual(accepted);
     expect(sendsTo('8282')).toHaveLength(1);
   });
 
@@ -103,7 +103,7 @@ describe('a slow send is never sent twice', () => {
     await herald.orm.em
       .fork()
       .execute("update message set send_claimed_until = clock_timestamp() + interval '1500 milliseconds', send_attempts = 1 where id = ?", [messageId], 'run');
-    const blocked = await sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy).catch((error: unknown) => error);
+    const blocked = await sendToProvider(herald.orm.em.fork(), await graph(), herald.services.channels.box, messageId, policy).catch((error: unknown) => error);
     expect(blocked).toBeInstanceOf(SendInFlight);
     expect((blocked as SendInFlight).retryAfterMs).toBeGreaterThan(0);
     expect((blocked as SendInFlight).retryAfterMs).toBeLessThanOrEqual(1_500);
@@ -112,7 +112,7 @@ describe('a slow send is never sent twice', () => {
     expect(sendsTo('8383')).toEqual([]);
 
     await sleep((blocked as SendInFlight).retryAfterMs + 100);
-    expect(await sendToProvider(herald.orm.em.fork(), await graph(), messageId, policy)).toMatchObject({ ok: true });
+    expect(await sendToProvider(herald.orm.em.fork(), await graph(), herald.services.channels.box, messageId, policy)).toMatchObject({ ok: true });
     expect(sendsTo('8383')).toHaveLength(1);
     const sent = await waitForMessage(herald, tenant.token, messageId, () => true);
     expect(sent).toMatchObject({ status: 'SENT', chargeState: 'CHARGED' });

@@ -77,18 +77,28 @@ export async function expectLedgerConsistent(herald: Harness) {
   expect(report.problems).toEqual([]);
 }
 
-/** Posts a status webhook exactly as Meta would: the full envelope (the sandbox's builder), signed over the raw bytes. */
-export async function postStatus(herald: Harness, wamid: string, status: ProviderStatusName, extra: Record<string, unknown> = {}) {
-  const envelope = statusEnvelope(
-    { wabaId: '102290129340398', phoneNumberId: '106540352242922', displayPhoneNumber: '15550783881' },
-    { wamid, status, recipientId: '15551234567' },
-  );
-  Object.assign(envelope.entry[0]!.changes[0]!.value.statuses[0]!, extra);
+/** Posts a webhook body exactly as Meta would: signed over its raw bytes with the app secret. */
+export function postWebhook(herald: Harness, envelope: unknown): Promise<Response> {
   const body = Buffer.from(JSON.stringify(envelope));
-  const response = await fetch(`${herald.url}/webhook/meta`, {
+  return fetch(`${herald.url}/webhook/meta`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(body, herald.services.webhookSecret!) },
     body,
   });
-  return response.status;
+}
+
+/** Posts one status in Meta's full envelope (the sandbox's builder), about the platform number unless told another. */
+export async function postStatus(
+  herald: Harness,
+  wamid: string,
+  status: ProviderStatusName,
+  extra: Record<string, unknown> = {},
+  phoneNumberId = herald.config.whatsapp.phoneNumberId,
+) {
+  const envelope = statusEnvelope(
+    { wabaId: '102290129340398', phoneNumberId, displayPhoneNumber: '15550783881' },
+    { wamid, status, recipientId: '15551234567' },
+  );
+  Object.assign(envelope.entry[0]!.changes[0]!.value.statuses[0]!, extra);
+  return (await postWebhook(herald, envelope)).status;
 }

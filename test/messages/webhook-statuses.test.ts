@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { signPayload } from '../../server/modules/whatsapp/signature.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant, SILENT_SANDBOX } from './support.ts';
+import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, postWebhook, schedule, sendingTenant, waitForMessage, type SendingTenant, SILENT_SANDBOX } from './support.ts';
 
 const REFUND = (entry: { reason: string }) => entry.reason === 'REFUND';
 const events = (message: { history: { status: string; source: string }[] }, status: string, source = 'PROVIDER') =>
@@ -118,12 +118,7 @@ describe("Meta's status webhooks, duplicated and out of order", () => {
     envelope.entry.push(
       statusEnvelope(identity, { wamid: second.wamid, status: 'failed', recipientId: '15551234567', error: { code: 131026, title: 'Message undeliverable', details: 'x' } }).entry[0]!,
     );
-    const body = Buffer.from(JSON.stringify(envelope));
-    const response = await fetch(`${herald.url}/webhook/meta`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(body, herald.services.webhookSecret!) },
-      body,
-    });
+    const response = await postWebhook(herald, envelope);
     expect(response.status).toBe(200);
     expect((await waitForMessage(herald, first.tenant.token, first.id, (m) => m.status === 'READ')).status).toBe('READ');
     expect((await waitForMessage(herald, second.tenant.token, second.id, (m) => m.chargeState === 'REFUNDED')).status).toBe('FAILED');

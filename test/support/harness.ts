@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { openOrm, type Orm } from '../../server/db/orm.ts';
 import { buildApp } from '../../server/http/app.ts';
-import { buildServices } from '../../server/runtime.ts';
+import { buildServices, channelTokenBox } from '../../server/runtime.ts';
 import type { Services } from '../../server/services.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
@@ -33,6 +33,7 @@ export interface Harness {
 /** A worker for this file's task queue, sending through the given sandbox (tests also start one after a crash). */
 export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: string): Promise<RunningWorker> {
   const whatsapp = await whatsappSettings(config);
+  const tokens = await channelTokenBox(config);
   return workflowBundle().then((bundle) =>
     startWorker(
       {
@@ -41,7 +42,12 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowBundle: bundle,
       },
-      { orm, whatsapp: createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }), prices: config.prices },
+      {
+        orm,
+        whatsapp: createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }),
+        tokens,
+        prices: config.prices,
+      },
     ),
   );
 }
@@ -68,6 +74,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Sign-in limits are tested on their own; elsewhere many sign-ins come from one address.
     AUTH_RATE_LIMIT_PER_IP: '100000',
     AUTH_RATE_LIMIT_PER_EMAIL: '100000',
+    // The platform number the tests' hand-made webhooks name (the sandbox reports the number it was sent from).
+    WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
     ...overrides,
   });
 }
@@ -77,11 +85,25 @@ export interface HarnessOptions {
   config?: Config;
   /** Delays of the WhatsApp sandbox's status webhooks (it runs on its own local server speaking Meta's formats). */
   sandboxDelays?: Partial<SandboxDelays>;
+  /** Run in cloud mode: the API checks channel tokens against the stand-in for Meta (Graph calls go to it). */
+  cloud?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   installTemporalLogging(quiet);
-  const config = options.config ?? testConfig();
+  const config =
+    options.config ??
+    testConfig(
+      options.cloud
+        ? {
+            WHATSAPP_MODE: 'cloud',
+            WHATSAPP_ACCESS_TOKEN: `platform-${randomUUID()}`,
+            WHATSAPP_APP_SECRET: randomUUID(),
+            // Replaced by the stand-in's URL once it listens (config.whatsapp is where Graph calls go).
+            WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
+          }
+        : {},
+    );
   const orm = await openOrm(config.DATABASE_URL!);
   const endpoints = { databaseUrl: config.DATABASE_URL!, temporalAddress: config.TEMPORAL_ADDRESS! };
   const services = await buildServices(config, endpoints, orm, quiet);
@@ -98,6 +120,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     retryDelaysMs: [100, 300, 1000],
     log: { info() {}, warn() {}, error() {} },
   });
+  config.whatsapp.baseUrl = sandbox.url;
   const worker = options.worker ? await startTestWorker(config, orm, sandbox.url) : undefined;
 
   return {

@@ -59,6 +59,7 @@ describe('sending a template through the Graph API client', () => {
     const { wamid } = await client().sendTemplate(send('+15551234567', ['Ada', 'order #42']));
     expect(wamid).toMatch(/^wamid\.\S+$/);
     expect(sandbox.sent.at(-1)).toEqual({
+      phoneNumberId: '106540352242922',
       to: '+15551234567',
       templateName: 'welcome_message',
       language: 'en_US',

@@ -1,9 +1,8 @@
 // A signed webhook whose status PostgreSQL could not hold still answers 200, and its other statuses apply.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
-import { signPayload } from '../../server/modules/whatsapp/signature.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { schedule, sendingTenant, waitForMessage, type SendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
+import { postWebhook, schedule, sendingTenant, waitForMessage, type SendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
 
 const now = () => String(Math.floor(Date.now() / 1000));
 
@@ -23,14 +22,9 @@ describe('a malformed status in a signed webhook', () => {
   }
 
   async function postStatuses(statuses: Record<string, unknown>[]) {
-    const envelope = statusEnvelope({ wabaId: '1', phoneNumberId: '2', displayPhoneNumber: '15550783881' }, { wamid: 'x', status: 'sent', recipientId: '1' });
+    const envelope = statusEnvelope({ wabaId: '1', phoneNumberId: herald.config.whatsapp.phoneNumberId, displayPhoneNumber: '15550783881' }, { wamid: 'x', status: 'sent', recipientId: '1' });
     envelope.entry[0]!.changes[0]!.value.statuses = statuses as never;
-    const body = Buffer.from(JSON.stringify(envelope));
-    const response = await fetch(`${herald.url}/webhook/meta`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(body, herald.services.webhookSecret!) },
-      body,
-    });
+    const response = await postWebhook(herald, envelope);
     return { status: response.status, body: await response.json() };
   }
 

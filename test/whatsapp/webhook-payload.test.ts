@@ -5,8 +5,8 @@ import { inboundMessageOnly, metadata, severalStatuses, status } from './fixture
 describe("reading statuses out of Meta's webhook envelope", () => {
   it('flattens every entry, change and status in payload order, skipping status names Herald does not track', () => {
     expect(extractStatuses(severalStatuses)).toEqual([
-      { wamid: 'wamid.AAA', status: 'sent', timestamp: new Date(1750263773_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined },
-      { wamid: 'wamid.AAA', status: 'delivered', timestamp: new Date(1750263775_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined },
+      { wamid: 'wamid.AAA', status: 'sent', timestamp: new Date(1750263773_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined, phoneNumberId: metadata.phone_number_id },
+      { wamid: 'wamid.AAA', status: 'delivered', timestamp: new Date(1750263775_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined, phoneNumberId: metadata.phone_number_id },
       {
         wamid: 'wamid.BBB',
         status: 'failed',
@@ -14,8 +14,9 @@ describe("reading statuses out of Meta's webhook envelope", () => {
         recipientId: '15551234567',
         errorCode: 131026,
         errorTitle: 'Message undeliverable',
+        phoneNumberId: metadata.phone_number_id,
       },
-      { wamid: 'wamid.CCC', status: 'read', timestamp: new Date(1750263790_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined },
+      { wamid: 'wamid.CCC', status: 'read', timestamp: new Date(1750263790_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined, phoneNumberId: metadata.phone_number_id },
     ]);
   });
 

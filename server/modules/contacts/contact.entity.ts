@@ -13,6 +13,8 @@ export const Contact = defineEntity({
     name: p.string().length(200).nullable(),
     attributes: p.json<Record<string, string>>().default('{}'),
     optedOut: p.boolean().default(false),
+    /** Out of marketing messages only (Meta's error 131050); `optedOut` is out of everything. */
+    marketingOptedOut: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -19,7 +19,10 @@ export interface DeliveryFacts {
   providerStatuses: StoredProviderStatus[];
 }
 
-export type FailureReason = 'PROVIDER_REJECTED' | 'PROVIDER_UNAVAILABLE' | 'DELIVERY_FAILED';
+export type FailureReason = 'PROVIDER_REJECTED' | 'PROVIDER_UNAVAILABLE' | 'DELIVERY_FAILED' | 'CHANNEL_DISABLED';
+
+/** Failures the send step itself records before any wamid exists: Meta's refusal, or a channel disabled meanwhile. */
+const SEND_REFUSALS: readonly string[] = ['PROVIDER_REJECTED', 'CHANNEL_DISABLED'] satisfies FailureReason[];
 
 export type DeliveryVerdict =
   /** An attempt may still be in flight: decide again once its claim has expired. */
@@ -52,12 +55,12 @@ function deliveryFailure(statuses: StoredProviderStatus[]): StoredProviderStatus
  */
 export function judgeDelivery(facts: DeliveryFacts, sendGaveUp: boolean): DeliveryVerdict {
   const noWamid = facts.providerMessageId === null;
-  const refused = noWamid && facts.failureReason === 'PROVIDER_REJECTED';
+  const refused = noWamid && facts.failureReason !== null && SEND_REFUSALS.includes(facts.failureReason);
   const unavailable = sendGaveUp && noWamid && !refused && isDispatchable(facts.status);
   if (unavailable && facts.sendClaimLive) return { kind: 'wait' };
   const failedDelivery = noWamid ? undefined : deliveryFailure(facts.providerStatuses);
   const failure = refused
-    ? { reason: 'PROVIDER_REJECTED' as const, errorCode: null }
+    ? { reason: facts.failureReason as FailureReason, errorCode: null }
     : unavailable
       ? { reason: 'PROVIDER_UNAVAILABLE' as const, errorCode: null }
       : failedDelivery

@@ -28,6 +28,9 @@ interface DispatchFacts {
   phone: string;
   name: string | null;
   attributes: Record<string, string>;
+  /** null: the platform number. */
+  channel_status: string | null;
+  contact_marketing_opted_out: boolean | null;
 }
 
 const readDispatchFacts = async (em: EntityManager, messageId: string): Promise<DispatchFacts | undefined> =>
@@ -44,10 +47,14 @@ const settledResult = (status: string, chargeState: string, failureReason: strin
 
 type Plan = { refuse: string; detail: string } | { debit: { price: Units; bodyParameters: string[] } };
 
-/** Whether a SCHEDULED message may be sent and what it costs: the template still APPROVED, the contact opted in, every parameter known. */
+/** Whether a SCHEDULED message may be sent and what it costs: its channel active, the template still APPROVED, the contact opted in, every parameter known. */
 function planDispatch(facts: DispatchFacts, prices: Prices): Plan {
+  if (facts.channel_status === 'DISABLED') return { refuse: 'CHANNEL_DISABLED', detail: 'the channel is disabled' };
   if (facts.template_status !== 'APPROVED') return { refuse: 'TEMPLATE_NOT_APPROVED', detail: `the template is ${facts.template_status ?? 'gone'}` };
   if (facts.contact_opted_out !== false) return { refuse: 'CONTACT_OPTED_OUT', detail: 'the contact has opted out' };
+  if (facts.category === 'MARKETING' && facts.contact_marketing_opted_out) {
+    return { refuse: 'CONTACT_OPTED_OUT', detail: 'the contact has stopped marketing messages' };
+  }
   const rendered = renderTemplate(
     { content: facts.content, variables: facts.variables },
     { phone: facts.phone, name: facts.name, attributes: facts.attributes },

@@ -15,6 +15,8 @@ export const Message = defineEntity({
     tenantId: p.uuid(),
     templateId: p.uuid(),
     contactId: p.uuid(),
+    /** null: sent from the platform number (WHATSAPP_*). */
+    channelId: p.uuid().nullable(),
     idempotencyKey: p.string().length(255),
     requestHash: p.string().length(64),
     parameters: p.json<Record<string, string>>(),
@@ -25,6 +27,8 @@ export const Message = defineEntity({
     category: p.string().length(16).nullable(),
     bodyParameters: p.json<string[]>().nullable(),
     providerMessageId: p.string().length(128).nullable(),
+    /** The business number it left from, stored with its wamid. */
+    fromPhoneNumberId: p.string().length(64).nullable(),
     failureReason: p.string().length(64).nullable(),
     providerErrorCode: p.integer().nullable(),
     failureDetail: p.string().length(500).nullable(),

@@ -36,6 +36,7 @@ export const scheduleProcedure = authedProcedure
       scheduleTime: scheduleTimeInput,
       idempotencyKey: text().trim().min(1).max(255).meta({ example: 'welcome-alice-2026-12-01' }),
       parameters: parametersInput.optional(),
+      channelId: z.uuid().optional().meta({ description: "The tenant's channel to send from; default: its default channel, else the platform number" }),
     }),
   )
   .output(messageOutput)

@@ -9,10 +9,16 @@ import { applyStatusReport, type StatusReport } from './status-report.ts';
 interface MatchedMessage {
   id: string;
   workflow_id: string;
+  /** The number it left from (null: sent before numbers were recorded, any number matches). */
+  from_phone_number_id: string | null;
 }
 
 const findMessage = async (em: EntityManager, wamid: string) =>
-  (await em.execute<MatchedMessage[]>('select id, workflow_id from message where provider_message_id = ?', [wamid]))[0];
+  (await em.execute<MatchedMessage[]>('select id, workflow_id, from_phone_number_id from message where provider_message_id = ?', [wamid]))[0];
+
+/** A status touches only a message sent from the number it names (webhooks of every channel share one URL). */
+const fromThatNumber = (message: MatchedMessage, status: ProviderStatus) =>
+  message.from_phone_number_id === null || message.from_phone_number_id === status.phoneNumberId;
 
 /**
  * What the webhook does with Meta's statuses: record each once in the message's history, update its
@@ -22,6 +28,10 @@ const findMessage = async (em: EntityManager, wamid: string) =>
  */
 export async function recordProviderStatuses(em: EntityManager, workflows: MessageWorkflows, statuses: ProviderStatus[], logger: Logger): Promise<void> {
   for (const status of statuses) {
+    if (status.phoneNumberId === undefined) {
+      logger.warn({ wamid: status.wamid, status: status.status }, 'status without metadata.phone_number_id: ignored');
+      continue;
+    }
     const report: StatusReport = {
       status: status.status.toUpperCase() as ReportedStatus,
       occurredAt: status.timestamp,
@@ -29,16 +39,21 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
       detail: status.errorTitle,
     };
     let message = await findMessage(em, status.wamid);
+    if (message && !fromThatNumber(message, status)) {
+      logger.warn({ wamid: status.wamid, phoneNumberId: status.phoneNumberId }, 'status names another number than its message left from: ignored');
+      continue;
+    }
     if (message) {
       const outcome = await em.transactional((tx) => applyStatusReport(tx, message!.id, report));
       // A fresh status that moved nothing (Meta's `sent` after the send stored SENT) changes no decision of
       // the workflow, so it is not woken for it. A duplicate is signalled again: the earlier signal may have failed.
       if (outcome === 'unchanged') continue;
     } else {
-      await keepOrphan(em, status.wamid, report);
+      await keepOrphan(em, status.wamid, status.phoneNumberId, report);
       // Looked up again only after the orphan has committed: if the send stored the wamid meanwhile, its
       // drain may have run before our insert, so this side drains.
       message = await findMessage(em, status.wamid);
+      if (message && !fromThatNumber(message, status)) continue;
       if (!message) {
         logger.info({ wamid: status.wamid, status: status.status }, 'status for a WhatsApp message id not stored yet: kept until it is');
         continue;

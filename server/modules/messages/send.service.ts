@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
+import type { TokenBox } from '../channels/token-box.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
 import { failMessage } from './message-rows.ts';
 import { recordEvent } from './status-history.ts';
@@ -14,7 +15,16 @@ interface SendRow {
   phone: string;
   template_name: string;
   language: string;
+  contact_id: string;
+  /** null: the platform number. */
+  channel_id: string | null;
+  channel_status: string | null;
+  channel_phone_number_id: string | null;
+  channel_token_sealed: string | null;
 }
+
+/** Meta's error 131050: the user stopped marketing messages from this business; never retried. */
+const MARKETING_STOPPED = 131050;
 
 /** WhatsApp accepting the message is its first delivery progress, as a SENT report would be. */
 const ACCEPTED_FROM = sqlStatusList(statusesMovedBy('SENT'));
@@ -75,18 +85,31 @@ async function releaseClaim(em: EntityManager, messageId: string, attempt: numbe
 export async function sendToProvider(
   em: EntityManager,
   sender: WhatsAppSender,
+  tokens: TokenBox,
   messageId: string,
   policy: SendPolicy,
   hooks: SendHooks = {},
 ): Promise<SendResult> {
   const [row] = await em.execute<SendRow[]>(
-    `select m.status, m.provider_message_id, m.body_parameters, c.phone, t.name as template_name, t.language
-     from message m join contact c on c.id = m.contact_id join template t on t.id = m.template_id where m.id = ?`,
+    `select m.status, m.provider_message_id, m.body_parameters, c.phone, t.name as template_name, t.language, m.contact_id, m.channel_id,
+       ch.status as channel_status, ch.phone_number_id as channel_phone_number_id, ch.access_token_sealed as channel_token_sealed
+     from message m join contact c on c.id = m.contact_id join template t on t.id = m.template_id
+       left join channel ch on ch.id = m.channel_id
+     where m.id = ?`,
     [messageId],
   );
   if (!row) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
   if (row.provider_message_id) return accepted(em, messageId, row.provider_message_id, true);
   if (!isDispatchable(row.status)) return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
+  // Disabled after the debit: nothing goes out, and the failure is the send step's own refusal (refunded).
+  if (row.channel_id !== null && row.channel_status !== 'ACTIVE') {
+    await em.transactional((tx) => failMessage(tx, messageId, 'CHANNEL_DISABLED', 'the channel was disabled before the message went out'));
+    return { ok: false, reason: 'CHANNEL_DISABLED', errorCode: undefined };
+  }
+  const from =
+    row.channel_id !== null
+      ? { phoneNumberId: row.channel_phone_number_id!, accessToken: tokens.open(row.channel_token_sealed!, row.channel_id) }
+      : undefined;
 
   // Measured before the claim is sent: the database's lease starts no earlier, so it ends no earlier.
   const leaseEnds = Date.now() + policy.leaseMs;
@@ -123,12 +146,17 @@ export async function sendToProvider(
       templateName: row.template_name,
       language: row.language,
       bodyParameters: row.body_parameters ?? [],
+      from,
     }));
   } catch (error) {
     if (error instanceof WhatsAppError && error.advice !== 'retry') {
       await em.transactional(async (tx) => {
         await failMessage(tx, messageId, 'PROVIDER_REJECTED', error.message, error.code);
         await tx.execute('update message set send_claimed_until = null where id = ?', [messageId], 'run');
+        // Meta's word that this contact stopped marketing from the business: later marketing sends are refused before Meta.
+        if (error.code === MARKETING_STOPPED) {
+          await tx.execute('update contact set marketing_opted_out = true where id = ?', [row.contact_id], 'run');
+        }
       });
       return { ok: false, reason: 'PROVIDER_REJECTED', errorCode: error.code };
     }
@@ -137,9 +165,10 @@ export async function sendToProvider(
   }
   await em.transactional(async (tx) => {
     await tx.execute(
-      `update message set provider_message_id = ?, status = case when status in (${ACCEPTED_FROM}) then 'SENT' else status end,
+      `update message set provider_message_id = ?, from_phone_number_id = ?,
+         status = case when status in (${ACCEPTED_FROM}) then 'SENT' else status end,
          send_claimed_until = null, sent_at = coalesce(sent_at, now()), updated_at = now() where id = ?`,
-      [wamid, messageId],
+      [wamid, from?.phoneNumberId ?? sender.platformPhoneNumberId, messageId],
       'run',
     );
     await recordEvent(tx, messageId, 'SENT', 'WORKFLOW', { detail: `accepted by WhatsApp as ${wamid}` });

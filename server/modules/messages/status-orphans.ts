@@ -18,11 +18,11 @@ interface OrphanRow {
 }
 
 /** Keeps a status whose wamid is unknown (committed on its own); a resent one is kept once. */
-export async function keepOrphan(em: EntityManager, wamid: string, report: StatusReport): Promise<void> {
+export async function keepOrphan(em: EntityManager, wamid: string, phoneNumberId: string, report: StatusReport): Promise<void> {
   await em.execute(
-    `insert into provider_status_orphan (wamid, status, occurred_at, provider_error_code, detail)
-     values (?, ?, ?, ?, ?) on conflict do nothing`,
-    [wamid, report.status, report.occurredAt, report.errorCode ?? null, report.detail?.slice(0, 500) ?? null],
+    `insert into provider_status_orphan (wamid, status, occurred_at, provider_error_code, detail, phone_number_id)
+     values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
+    [wamid, report.status, report.occurredAt, report.errorCode ?? null, report.detail?.slice(0, 500) ?? null, phoneNumberId],
     'run',
   );
 }
@@ -37,9 +37,13 @@ export async function drainOrphans(em: EntityManager, wamid: string, messageId: 
   if (!any?.found) return [];
   return em.transactional(async (tx) => {
     // Deleted and applied in one transaction: a crash in between leaves the orphans for the next drainer.
+    // Only statuses from the number the message left from apply; others stay until purged.
     const rows = await tx.execute<OrphanRow[]>(
-      'delete from provider_status_orphan where wamid = ? returning status, occurred_at, provider_error_code, detail, received_at',
-      [wamid],
+      `delete from provider_status_orphan o using message m
+       where o.wamid = ? and m.id = ?
+         and (o.phone_number_id is null or m.from_phone_number_id is null or o.phone_number_id = m.from_phone_number_id)
+       returning o.status, o.occurred_at, o.provider_error_code, o.detail, o.received_at`,
+      [wamid, messageId],
     );
     rows.sort((a, b) => new Date(a.received_at).getTime() - new Date(b.received_at).getTime());
     const applied: StatusReport[] = [];

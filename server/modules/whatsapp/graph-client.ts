@@ -59,16 +59,19 @@ function noAnswer(error: unknown, timeoutMs: number): WhatsAppError {
 export function createGraphClient(options: GraphClientOptions): WhatsAppSender {
   const { version, phoneNumberId, accessToken, timeoutMs = 10_000 } = options;
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(version)}/${encodeURIComponent(phoneNumberId)}/messages`;
+  const messagesUrl = (number: string) =>
+    `${options.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(version)}/${encodeURIComponent(number)}/messages`;
 
   return {
+    platformPhoneNumberId: phoneNumberId,
     async sendTemplate(send) {
       let status: number;
       let text: string;
       try {
-        const response = await fetchImpl(url, {
+        const from = send.from ?? { phoneNumberId, accessToken };
+        const response = await fetchImpl(messagesUrl(from.phoneNumberId), {
           method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
+          headers: { authorization: `Bearer ${from.accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
           body: JSON.stringify(templateRequestBody(send)),
           signal: AbortSignal.timeout(timeoutMs),
         });

@@ -23,7 +23,9 @@ export interface SandboxDelays {
 }
 
 /** One send call the sandbox validated, and how it answered. */
-export interface SandboxSendRecord extends TemplateSend {
+export interface SandboxSendRecord extends Omit<TemplateSend, 'from'> {
+  /** The business number in the request's path: the number it leaves from. */
+  phoneNumberId: string;
   httpStatus: number;
   wamid: string | undefined;
   errorCode: number | undefined;
@@ -31,8 +33,15 @@ export interface SandboxSendRecord extends TemplateSend {
 
 export interface SandboxOptions {
   prefix?: string;
-  /** The only bearer token accepted: every accepted send makes the sandbox post webhooks, so strangers get 401. */
+  /** The platform number's token: every accepted send makes the sandbox post webhooks, so strangers get 401. */
   accessToken: string;
+  /**
+   * The token of a tenant's number (a registered channel), or undefined for a number it does not know, which
+   * then takes the platform token. A known number takes its own token only.
+   */
+  numberToken?: (phoneNumberId: string) => Promise<string | undefined>;
+  /** A known number's details for `GET /{phone-number-id}`; undefined: Meta's "does not exist". */
+  describeNumber?: (phoneNumberId: string) => Promise<{ displayPhoneNumber?: string | undefined; verifiedName?: string | undefined } | undefined>;
   /** How many throttled (…0002) numbers are remembered at once; the least recently used is forgotten first. */
   maxThrottledNumbers?: number;
   webhookUrl: string;
@@ -91,7 +100,9 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     if (token === undefined) {
       return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'Cannot parse access token'));
     }
-    if (!safeEqualStrings(token, options.accessToken)) {
+    const phoneNumberId = (request.params as { phoneNumberId?: string } | undefined)?.phoneNumberId;
+    const expected = (phoneNumberId && (await options.numberToken?.(phoneNumberId))) || options.accessToken;
+    if (!safeEqualStrings(token, expected)) {
       return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'The access token could not be decrypted'));
     }
   };
@@ -112,6 +123,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     };
     const record = (httpStatus: number, wamid?: string, errorCode?: number) =>
       options.onSend?.({
+        phoneNumberId: request.params.phoneNumberId,
         to: `+${digits}`,
         templateName: body.template.name,
         language: body.template.language.code,
@@ -152,6 +164,22 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     return reply.code(200).send(metaAccepted(body.to, digits, wamid));
   };
 
+  // A number's details: only a number the sandbox knows exists, and only its own token reaches it (checked above).
+  const numberDetails = async (request: FastifyRequest<{ Params: { phoneNumberId: string } }>, reply: FastifyReply) => {
+    const known = await options.describeNumber?.(request.params.phoneNumberId);
+    if (!known) {
+      return reply
+        .code(400)
+        .send(metaError(100, 'Invalid parameter', `Unsupported get request. Object with ID '${request.params.phoneNumberId}' does not exist`, 'GraphMethodException'));
+    }
+    return reply.code(200).send({
+      id: request.params.phoneNumberId,
+      display_phone_number: known.displayPhoneNumber ?? '15550783881',
+      verified_name: known.verifiedName ?? 'Sandbox Business',
+      quality_rating: 'GREEN',
+    });
+  };
+
   await app.register(
     async (scope) => {
       // Anything Fastify itself refuses (malformed JSON, wrong content type) still answers in Meta's error format.
@@ -162,13 +190,23 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
       });
       scope.addHook('onRequest', authenticate);
       scope.post('/:version/:phoneNumberId/messages', { bodyLimit: SEND_BODY_LIMIT_BYTES }, send);
+      scope.get('/:version/:phoneNumberId', numberDetails);
     },
     { prefix: options.prefix ?? '/sandbox/graph' },
   );
   return { throttledNumbers: () => throttled.size };
 }
 
+export interface SandboxNumber {
+  phoneNumberId: string;
+  accessToken: string;
+  wabaId?: string;
+  displayPhoneNumber?: string;
+}
+
 export interface SandboxServer extends SandboxHandle {
+  /** Makes a business number known, with the only token it takes (as a tenant's number is on Meta). */
+  addNumber(number: SandboxNumber): void;
   /** Base URL for WHATSAPP_API_BASE_URL, e.g. http://127.0.0.1:41234/sandbox/graph. */
   url: string;
   /** The bearer token it accepts (the one given, or one generated for this server). */
@@ -193,9 +231,24 @@ export async function startSandboxServer(options: {
   const sent: SandboxSendRecord[] = [];
   const prefix = '/sandbox/graph';
   const accessToken = options.accessToken ?? randomBytes(24).toString('base64url');
-  const handle = await registerWhatsAppSandbox(app, { ...options, accessToken, prefix, onSend: (record) => sent.push(record) });
+  const numbers = new Map<string, SandboxNumber>();
+  const handle = await registerWhatsAppSandbox(app, {
+    ...options,
+    accessToken,
+    prefix,
+    onSend: (record) => sent.push(record),
+    numberToken: async (phoneNumberId) => numbers.get(phoneNumberId)?.accessToken,
+    describeNumber: async (phoneNumberId) => numbers.get(phoneNumberId),
+  });
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  return { url: `http://127.0.0.1:${port}${prefix}`, accessToken, sent, throttledNumbers: handle.throttledNumbers, close: () => app.close() };
+  return {
+    url: `http://127.0.0.1:${port}${prefix}`,
+    accessToken,
+    sent,
+    addNumber: (number) => void numbers.set(number.phoneNumberId, number),
+    throttledNumbers: handle.throttledNumbers,
+    close: () => app.close(),
+  };
 }

@@ -11,9 +11,13 @@ export interface TemplateSend {
   language: string;
   /** In placeholder order; empty → no components. */
   bodyParameters: string[];
+  /** The tenant channel's number and token; absent: the platform number the sender was built with. */
+  from?: { phoneNumberId: string; accessToken: string } | undefined;
 }
 
 export interface WhatsAppSender {
+  /** The platform number (WHATSAPP_PHONE_NUMBER_ID): where a send without `from` leaves from. */
+  readonly platformPhoneNumberId: string;
   /** Resolves with Meta's message id (wamid) on HTTP 200; otherwise throws WhatsAppError. */
   sendTemplate(send: TemplateSend): Promise<{ wamid: string }>;
 }
@@ -62,4 +66,6 @@ export interface ProviderStatus {
   errorCode: number | undefined;
   /** errors[0].title (or message). */
   errorTitle: string | undefined;
+  /** value.metadata.phone_number_id: the business number the status is about. */
+  phoneNumberId: string | undefined;
 }

@@ -55,9 +55,15 @@ function storableTruncated(text: string, length: number): string {
   return Array.from(text.toWellFormed().replaceAll('\u0000', '')).slice(0, length).join('');
 }
 
+/** The business number a change is about; anything else than Meta's digit string counts as absent. */
+export function phoneNumberIdOf(metadata: Record<string, unknown> | undefined): string | undefined {
+  const value = metadata?.phone_number_id;
+  return typeof value === 'string' && /^\d{1,64}$/.test(value) ? value : undefined;
+}
+
 type StatusReading = { status: ProviderStatus } | { skip: string } | { ignore: true };
 
-function readStatus(raw: unknown): StatusReading {
+function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusReading {
   const parsed = webhookStatusSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -81,6 +87,7 @@ function readStatus(raw: unknown): StatusReading {
       // An error code the integer column cannot hold is dropped, not the status.
       errorCode: code !== undefined && Number.isInteger(code) && Math.abs(code) <= INT4_MAX ? code : undefined,
       errorTitle: title === undefined ? undefined : storableTruncated(title, DETAIL_LENGTH),
+      phoneNumberId,
     },
   };
 }
@@ -94,8 +101,9 @@ export function statusesOf(envelope: WebhookEnvelope, onSkip: (problem: string, 
   let index = 0;
   for (const entry of envelope.entry) {
     for (const change of entry.changes) {
+      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
       for (const raw of change.value.statuses ?? []) {
-        const reading = readStatus(raw);
+        const reading = readStatus(raw, phoneNumberId);
         if ('status' in reading) statuses.push(reading.status);
         else if ('skip' in reading) onSkip(reading.skip, index);
         index++;

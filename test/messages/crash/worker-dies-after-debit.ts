@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../../activities/index.ts';
 import { loadConfig } from '../../../server/config.ts';
 import { openOrm } from '../../../server/db/orm.ts';
+import { channelTokenBox } from '../../../server/runtime.ts';
 import { createGraphClient } from '../../../server/modules/whatsapp/graph-client.ts';
 import { WORKFLOWS_PATH } from '../../../server/temporal/worker.ts';
 
@@ -13,6 +14,7 @@ const orm = await openOrm(config.DATABASE_URL!);
 const activities = createActivities({
   orm,
   whatsapp: createGraphClient({ ...config.whatsapp, accessToken: process.env.SANDBOX_TOKEN ?? '', baseUrl: process.env.SANDBOX_URL! }),
+  tokens: await channelTokenBox(config),
   prices: config.prices,
 });
 const realDebit = activities.debitMessage;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { page, pageInput } from '../../shared/schemas.ts';
+import { text } from '../../shared/storable.ts';
+import { authedProcedure } from '../../trpc/init.ts';
+import {
+  accessTokenInput,
+  channelNameInput,
+  channelOutput,
+  channelStatusInput,
+  displayPhoneNumberInput,
+  phoneNumberIdInput,
+  rateLimitInput,
+  toChannelOutput,
+  wabaIdInput,
+} from './channel.schema.ts';
+import { createChannel, createChannelFromSignup, getChannel, listChannels, updateChannel } from './channels.service.ts';
+
+export const createChannelProcedure = authedProcedure
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/channels',
+      tags: ['channels'],
+      summary: 'Register a WhatsApp business number of the tenant',
+      description:
+        'ADMIN only. The access token is stored encrypted and never returned. In cloud mode it is checked against Meta ' +
+        '(`GET /{phoneNumberId}`): a refusal is a 422 naming Meta\'s error. 409 when the phone number id is registered ' +
+        "already (by any tenant). The tenant's first channel becomes its default unless `isDefault` is false.",
+      protect: true,
+      successDescription: 'Created',
+    },
+    errorStatuses: [409, 422],
+    successStatus: 201,
+  })
+  .input(
+    z.strictObject({
+      name: channelNameInput.meta({ example: 'Support line' }),
+      wabaId: wabaIdInput,
+      phoneNumberId: phoneNumberIdInput,
+      accessToken: accessTokenInput,
+      displayPhoneNumber: displayPhoneNumberInput.optional(),
+      isDefault: z.boolean().optional(),
+      rateLimitPerSecond: rateLimitInput.optional().meta({ description: 'Sends per second at most, 1-1000 (default 80)' }),
+    }),
+  )
+  .output(channelOutput)
+  .mutation(async ({ ctx, input }) =>
+    toChannelOutput(await createChannel(ctx.em, ctx.services.channels, ctx.principal.tenantId!, input)),
+  );
+
+export const embeddedSignupProcedure = authedProcedure
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/channels/embedded-signup',
+      tags: ['channels'],
+      summary: "Register a number through Meta's Embedded Signup",
+      description:
+        "ADMIN only. `code` is what Meta's Embedded Signup flow returned to the business's browser; Herald exchanges it " +
+        "for a business token with the platform app (META_APP_ID, META_APP_SECRET), subscribes the app to the WABA's " +
+        'webhooks and stores the channel. 422 when Meta refuses a step or the platform app is not configured.',
+      protect: true,
+      successDescription: 'Created',
+    },
+    errorStatuses: [409, 422],
+    successStatus: 201,
+  })
+  .input(
+    z.strictObject({
+      code: text().trim().min(1).max(2048),
+      wabaId: wabaIdInput,
+      phoneNumberId: phoneNumberIdInput,
+      name: channelNameInput.optional(),
+    }),
+  )
+  .output(channelOutput)
+  .mutation(async ({ ctx, input }) =>
+    toChannelOutput(await createChannelFromSignup(ctx.em, ctx.services.channels, ctx.principal.tenantId!, input)),
+  );
+
+export const listChannelsProcedure = authedProcedure
+  .meta({
+    openapi: { method: 'GET', path: '/channels', tags: ['channels'], summary: "List the tenant's channels", protect: true },
+  })
+  .input(z.strictObject({ ...pageInput, status: channelStatusInput.optional() }))
+  .output(page(channelOutput))
+  .query(async ({ ctx, input }) => {
+    const result = await listChannels(ctx.em, input);
+    return { items: result.items.map(toChannelOutput), nextCursor: result.nextCursor };
+  });
+
+export const getChannelProcedure = authedProcedure
+  .meta({ openapi: { method: 'GET', path: '/channels/{id}', tags: ['channels'], summary: 'Read a channel', protect: true } })
+  .input(z.strictObject({ id: z.uuid() }))
+  .output(channelOutput)
+  .query(async ({ ctx, input }) => toChannelOutput(await getChannel(ctx.em, input.id)));
+
+export const updateChannelProcedure = authedProcedure
+  .meta({
+    openapi: {
+      method: 'PATCH',
+      path: '/channels/{id}',
+      tags: ['channels'],
+      summary: 'Change a channel: name, token, default, rate limit, or disable it',
+      description:
+        'ADMIN only. A new access token is checked against Meta in cloud mode (422 when refused). A DISABLED channel ' +
+        'takes no new messages (422) and its due messages fail without charge (reason CHANNEL_DISABLED). Making one ' +
+        'channel the default unsets the previous default; with no default, messages use the platform number.',
+      protect: true,
+    },
+    errorStatuses: [422],
+  })
+  .input(
+    z.strictObject({
+      id: z.uuid(),
+      name: channelNameInput.optional(),
+      accessToken: accessTokenInput.optional(),
+      isDefault: z.boolean().optional(),
+      rateLimitPerSecond: rateLimitInput.optional(),
+      status: channelStatusInput.optional(),
+    }),
+  )
+  .output(channelOutput)
+  .mutation(async ({ ctx, input }) => {
+    const { id, ...changes } = input;
+    return toChannelOutput(await updateChannel(ctx.em, ctx.services.channels, ctx.principal.tenantId!, id, changes));
+  });

@@ -1,0 +1,35 @@
+// A tenant's own WhatsApp number: known to the stand-in for Meta (with its own token), registered in Herald.
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { bearer, type TenantAdmin } from '../support/actors.ts';
+import { rest, type Harness } from '../support/harness.ts';
+
+let numberSeq = Math.floor(Math.random() * 1_000_000);
+
+export interface RegisteredChannel {
+  id: string;
+  phoneNumberId: string;
+  accessToken: string;
+  body: any;
+}
+
+/** A fresh phone number id and token, made known to the stand-in for Meta (as Meta knows a business's number). */
+export function metaNumber(herald: Harness) {
+  const phoneNumberId = `2${String(Date.now()).slice(-8)}${String(numberSeq++).padStart(6, '0')}`;
+  const accessToken = `EAAG${randomBytes(24).toString('base64url')}`;
+  herald.sandbox.addNumber({ phoneNumberId, accessToken, wabaId: '310000000000001', displayPhoneNumber: '+1 555 010 2000' });
+  return { phoneNumberId, accessToken };
+}
+
+export async function registerChannel(herald: Harness, tenant: TenantAdmin, extra: Record<string, unknown> = {}): Promise<RegisteredChannel> {
+  const number = metaNumber(herald);
+  const response = await rest(
+    herald,
+    'POST',
+    '/channels',
+    { name: 'Support line', wabaId: '310000000000001', ...number, ...extra },
+    bearer(tenant.token),
+  );
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return { id: response.body.id, ...number, body: response.body };
+}
