@@ -2,6 +2,8 @@
 // PostgreSQL's own floor for the same kind of work, `pgbench -b tpcb-like` (a balance update, a history
 // insert and three reads per transaction), with the same clients on the same server in the same run.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../server/config.ts';
 import { debitForDispatch } from '../server/modules/messages/dispatch.service.ts';
@@ -17,6 +19,8 @@ export interface DebitCase {
   herald_per_s: number;
   pgbench_tps: number;
   ratio: number;
+  /** Herald's SQL alone, driven by pgbench: what the server allows Herald's debit. */
+  herald_sql_via_pgbench_per_s: number;
 }
 
 function pgbenchPath(): string {
@@ -78,12 +82,44 @@ async function storeDueMessages(engines: Engines, tenants: Awaited<ReturnType<ty
   return interleaved;
 }
 
-async function runHerald(engines: Engines, tenants: number): Promise<number> {
+/**
+ * Herald's own two SQL calls (facts, then the locked debit), driven by pgbench instead of Node: the server's
+ * floor for Herald's debit. Herald's rate far below it means the Node client is the bound; near it, the server.
+ */
+function runHeraldSqlViaPgbench(engines: Engines, database: string, price: bigint): number {
+  const { host, port, user, password } = engines.postgres;
+  const script = path.join(engines.scratch, 'herald-debit.sql');
+  const pick = '(select id from bench_debit_queue where n = :client_id * 1000000 + :i)';
+  writeFileSync(script, [
+    '\\set i :i + 1',
+    `select * from dispatch_message_facts(${pick});`,
+    `select * from dispatch_message_debit(${pick}, ${price}, 'UTILITY', '["Reader"]'::jsonb, 'Message to +15550000000', false);`,
+    '',
+  ].join('\n'));
+  const run = spawnSync(pgbenchPath(), ['-h', host, '-p', String(port), '-U', user, '-f', script, '-D', 'i=0', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-n', database],
+    { env: { ...process.env, PGPASSWORD: password }, encoding: 'utf8' });
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout);
+  if (!tps) throw new Error(`pgbench (Herald's SQL) gave no tps:\n${run.stdout}\n${run.stderr}`);
+  return Number(tps[1]);
+}
+
+/** The messages the Node run left undebited, split among pgbench's clients by `client_id * 1e6 + i`. */
+async function queueForPgbench(engines: Engines, ids: string[]): Promise<void> {
+  const connection = engines.orm.em.fork().getConnection();
+  await connection.execute('drop table if exists bench_debit_queue');
+  await connection.execute('create table bench_debit_queue (n bigint primary key, id uuid not null)');
+  const rows = ids.map((id, k) => ({ n: (k % CLIENTS) * 1_000_000 + Math.floor(k / CLIENTS) + 1, id }));
+  await connection.execute('insert into bench_debit_queue (n, id) select n, id from jsonb_to_recordset(?::jsonb) as r(n bigint, id uuid)', [JSON.stringify(rows)]);
+  await connection.execute('analyze bench_debit_queue');
+}
+
+async function runHerald(engines: Engines, tenants: number): Promise<{ perSecond: number; sqlFloor: number }> {
   const prices = loadConfig({ DATABASE_URL: engines.databaseUrl, LOG_LEVEL: 'silent', HERALD_DATA_DIR: engines.scratch }).prices;
   const made = [];
   for (let i = 0; i < tenants; i++) made.push(await benchTenant(engines.orm, { contacts: 20, credits: 100_000_000_000n, index: i }));
   // Enough for the whole run at several times today's rate.
-  const ids = await storeDueMessages(engines, made, Math.ceil(60_000 / tenants));
+  // Enough for the Node run and then pgbench driving the same SQL, at several times today's rates.
+  const ids = await storeDueMessages(engines, made, Math.ceil(150_000 / tenants));
   let next = 0;
   let done = 0;
   const line = progress(`debit, ${tenants} tenant(s)`);
@@ -103,20 +139,24 @@ async function runHerald(engines: Engines, tenants: number): Promise<number> {
   clearInterval(ticker);
   const perSecond = done / ((performance.now() - started) / 1000);
   line.done(`${done} debits in ${SECONDS} s`);
-  return perSecond;
+  await queueForPgbench(engines, ids.slice(next));
+  const database = new URL(engines.databaseUrl).pathname.slice(1);
+  const sqlFloor = runHeraldSqlViaPgbench(engines, database, prices.UTILITY as bigint);
+  return { perSecond, sqlFloor };
 }
 
 export async function benchDebit(engines: Engines): Promise<DebitCase[]> {
   const cases: DebitCase[] = [];
   for (const tenants of [1, 100]) {
     say(`debit: ${CLIENTS} concurrent callers for ${SECONDS} s, ${tenants} tenant(s)`);
-    const herald = await runHerald(engines, tenants);
+    const { perSecond: herald, sqlFloor } = await runHerald(engines, tenants);
+    say(`  Herald's two SQL calls driven by pgbench instead of Node: ${round(sqlFloor)}/s (Node reaches ${round(herald / sqlFloor, 2)}× of it)`);
     await createDatabase(engines, `pgbench_${tenants}`);
     say(`pgbench -b tpcb-like: ${CLIENTS} clients for ${SECONDS} s, scale ${tenants}`);
     const pgbench = runPgbench(engines, tenants);
     const ratio = herald / pgbench;
     say(`  Herald ${round(herald)} debits/s, pgbench ${round(pgbench)} tps: ${round(ratio, 2)}× (goal ≥ 0.7×)`);
-    cases.push({ tenants, herald_per_s: round(herald), pgbench_tps: round(pgbench), ratio: round(ratio, 2) });
+    cases.push({ tenants, herald_per_s: round(herald), pgbench_tps: round(pgbench), ratio: round(ratio, 2), herald_sql_via_pgbench_per_s: round(sqlFloor) });
   }
   const chart = await writeBarChart(
     'debit',
