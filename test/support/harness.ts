@@ -87,14 +87,29 @@ export interface HarnessOptions {
   sandboxDelays?: Partial<SandboxDelays>;
   /** Run in cloud mode: the API checks channel tokens against the stand-in for Meta (Graph calls go to it). */
   cloud?: boolean;
+  /** More environment for the configuration (e.g. META_APP_ID), over the mode's own. */
+  env?: Record<string, string>;
+  /**
+   * Keeps every log line (JSON text, level debug and up) of the API, its services, the Temporal runtime and the
+   * stand-in here. The Temporal runtime is the process's: give this to the file's first harness.
+   */
+  logLines?: string[];
+}
+
+/** A pino logger writing each line into `lines`. */
+function memoryLogger(lines: string[]) {
+  const stream = { write: (line: string) => void lines.push(line) };
+  return { stream, logger: pino({ level: 'debug' }, stream) };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  installTemporalLogging(quiet);
+  const memory = options.logLines ? memoryLogger(options.logLines) : undefined;
+  const logger = memory?.logger ?? quiet;
+  installTemporalLogging(logger, memory ? 'INFO' : 'WARN');
   const config =
     options.config ??
-    testConfig(
-      options.cloud
+    testConfig({
+      ...(options.cloud
         ? {
             WHATSAPP_MODE: 'cloud',
             WHATSAPP_ACCESS_TOKEN: `platform-${randomUUID()}`,
@@ -102,13 +117,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             // Replaced by the stand-in's URL once it listens (config.whatsapp is where Graph calls go).
             WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
           }
-        : {},
-    );
+        : {}),
+      ...options.env,
+    });
   const orm = await openOrm(config.DATABASE_URL!);
   const endpoints = { databaseUrl: config.DATABASE_URL!, temporalAddress: config.TEMPORAL_ADDRESS! };
-  const services = await buildServices(config, endpoints, orm, quiet);
+  const services = await buildServices(config, endpoints, orm, logger);
   const temporal = services.temporal;
-  const app = await buildApp(services, { logger: false, mountSandbox: false });
+  const app = await buildApp(services, { logger: memory ? { stream: memory.stream, level: 'debug' } : false, mountSandbox: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -118,7 +134,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     appSecret: services.webhookSecret!,
     delaysMs: { sent: 50, delivered: 150, read: 300, ...options.sandboxDelays },
     retryDelaysMs: [100, 300, 1000],
-    log: { info() {}, warn() {}, error() {} },
+    log: memory ? logger.child({ name: 'meta-stand-in' }) : { info() {}, warn() {}, error() {} },
+    app: services.channels.signup.app,
   });
   config.whatsapp.baseUrl = sandbox.url;
   const worker = options.worker ? await startTestWorker(config, orm, sandbox.url) : undefined;
