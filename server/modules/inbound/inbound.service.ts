@@ -31,6 +31,11 @@ const TO_PLATFORM = `${INTO}
   ${ONCE}
   returning id`;
 
+// The list is ordered by when Herald stored a message (then by id): each gets its own millisecond, so the
+// messages of one webhook keep their payload order.
+let lastStoredAt = 0;
+const nextStoredAt = () => new Date((lastStoredAt = Math.max(Date.now(), lastStoredAt + 1)));
+
 export interface InboundRouting {
   /** WHATSAPP_PHONE_NUMBER_ID: messages to it go to the tenants that know the writer. */
   platformPhoneNumberId: string;
@@ -42,10 +47,9 @@ export interface InboundRouting {
  * logged and dropped (answering an error would only make Meta resend it for days).
  */
 export async function recordInboundMessages(em: EntityManager, routing: InboundRouting, messages: InboundWhatsAppMessage[], logger: Logger) {
-  const storedAt = new Date();
   for (const message of messages) {
     const phone = `+${message.from}`;
-    const values = messageValues(message, storedAt);
+    const values = messageValues(message, nextStoredAt());
     if (message.phoneNumberId === undefined) {
       logger.warn({ metaMessageId: message.metaMessageId }, 'inbound message without metadata.phone_number_id: ignored');
       continue;
