@@ -113,4 +113,11 @@ describe('Embedded Signup without the platform app configured (cloud mode)', () 
     expect(answer.body.message).toContain('META_APP_ID');
     expect(herald.sandbox.subscriptions).toEqual([]);
   });
+
+  it('has no POST /sandbox/inbound outside sandbox mode: 404 SANDBOX_ONLY', async () => {
+    const admin = await registerTenant(herald);
+    const answer = await rest(herald, 'POST', '/sandbox/inbound', { from: '+15551234567', text: 'hi' }, bearer(admin.token));
+    expect(answer.status).toBe(404);
+    expect(answer.body.data.reason).toBe('SANDBOX_ONLY');
+  });
 });
