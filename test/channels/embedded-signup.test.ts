@@ -121,3 +121,34 @@ describe('Embedded Signup without the platform app configured (cloud mode)', () 
     expect(answer.body.data.reason).toBe('SANDBOX_ONLY');
   });
 });
+
+describe('Embedded Signup in sandbox mode, the simulator mounted in the API as under `npm start`', () => {
+  let herald: Harness;
+  beforeAll(async () => {
+    herald = await startHarness({ mounted: true, worker: true });
+  });
+  afterAll(() => herald?.close());
+
+  it('takes any code, the fresh token becomes the channel\'s, messages leave from it and its contacts can write back', async () => {
+    const tenant = await sendingTenant(herald);
+    const phoneNumberId = `6${String(Date.now()).slice(-12)}`;
+    const created = await rest(herald, 'POST', '/channels/embedded-signup', { code: 'any-code-will-do', wabaId: '330000000000003', phoneNumberId }, bearer(tenant.token));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ phoneNumberId, wabaId: '330000000000003', isDefault: true });
+
+    const contactId = await tenant.contact();
+    const scheduled = await schedule(herald, tenant, contactId);
+    const delivered = await waitForMessage(herald, tenant.token, scheduled.body.id, (message) => message.status === 'DELIVERED' || message.status === 'READ');
+    expect(delivered).toMatchObject({ channelId: created.body.id, fromPhoneNumberId: phoneNumberId });
+
+    const contact = (await rest(herald, 'GET', '/contacts', undefined, bearer(tenant.token))).body.items.find((item: any) => item.id === contactId);
+    const wrote = await rest(herald, 'POST', '/sandbox/inbound', { channelId: created.body.id, from: contact.phone, text: 'Thanks!' }, bearer(tenant.token));
+    expect(wrote.status, JSON.stringify(wrote.body)).toBe(200);
+    let items: any[] = [];
+    for (let tries = 0; tries < 50 && items.length === 0; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      items = (await rest(herald, 'GET', `/inbound-messages?channelId=${created.body.id}`, undefined, bearer(tenant.token))).body.items;
+    }
+    expect(items).toMatchObject([{ contactId, text: 'Thanks!' }]);
+  });
+});

@@ -15,6 +15,7 @@ import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts
 import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { startSandboxServer, type SandboxDelays, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
 
 export interface Harness {
   app: FastifyInstance;
@@ -94,6 +95,8 @@ export interface HarnessOptions {
    * stand-in here. The Temporal runtime is the process's: give this to the file's first harness.
    */
   logLines?: string[];
+  /** Sandbox mode as `npm start` runs it: the simulator mounted in the API (on a port of its own), not the stand-in. */
+  mounted?: boolean;
 }
 
 /** A pino logger writing each line into `lines`. */
@@ -118,14 +121,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
           }
         : {}),
+      ...(options.mounted ? { PORT: String(await freePort()) } : {}),
       ...options.env,
     });
   const orm = await openOrm(config.DATABASE_URL!);
   const endpoints = { databaseUrl: config.DATABASE_URL!, temporalAddress: config.TEMPORAL_ADDRESS! };
   const services = await buildServices(config, endpoints, orm, logger);
   const temporal = services.temporal;
-  const app = await buildApp(services, { logger: memory ? { stream: memory.stream, level: 'debug' } : false, mountSandbox: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const app = await buildApp(services, { logger: memory ? { stream: memory.stream, level: 'debug' } : false, mountSandbox: options.mounted === true });
+  await app.listen({ port: options.mounted ? config.PORT : 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const sandbox = await startSandboxServer({
@@ -137,8 +141,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log: memory ? logger.child({ name: 'meta-stand-in' }) : { info() {}, warn() {}, error() {} },
     app: services.channels.signup.app,
   });
-  config.whatsapp.baseUrl = sandbox.url;
-  const worker = options.worker ? await startTestWorker(config, orm, sandbox.url) : undefined;
+  // Mounted: Graph calls stay on the API's own /sandbox/graph, as under `npm start`.
+  if (!options.mounted) config.whatsapp.baseUrl = sandbox.url;
+  const worker = options.worker ? await startTestWorker(config, orm, config.whatsapp.baseUrl) : undefined;
 
   return {
     app,
