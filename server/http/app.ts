@@ -14,6 +14,8 @@ import { appRouter, type AppRouter } from '../trpc/router.ts';
 import { registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
 import { channelTokenOf } from '../modules/channels/channels.service.ts';
+import { recordInboundMessages } from '../modules/inbound/inbound.service.ts';
+import { freshTokenForAnyCode } from '../modules/whatsapp/sandbox-accounts.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
@@ -86,6 +88,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     appSecret: services.webhookSecret,
     verifyToken: services.config.WHATSAPP_VERIFY_TOKEN,
     onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger),
+    onMessages: (messages) =>
+      recordInboundMessages(services.orm.em.fork(), { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger),
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.
@@ -93,6 +97,16 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       accessToken: (await whatsappSettings(services.config)).accessToken,
       // A tenant's channel takes the token it was registered with, as its number would on Meta.
       numberToken: (phoneNumberId) => channelTokenOf(services.orm.em.fork(), services.channels.box, phoneNumberId),
+      describeNumber: async (phoneNumberId) => {
+        const [row] = await services.orm.em
+          .fork()
+          .execute<{ waba_id: string; display_phone_number: string | null }[]>('select waba_id, display_phone_number from channel where phone_number_id = ?', [
+            phoneNumberId,
+          ]);
+        return row ? { wabaId: row.waba_id, displayPhoneNumber: row.display_phone_number ?? undefined } : undefined;
+      },
+      // Embedded Signup, simulated: any code from the platform app yields a fresh token, which becomes the channel's.
+      signup: { app: services.channels.signup.app, tokenForCode: freshTokenForAnyCode },
       webhookUrl: `http://127.0.0.1:${services.config.PORT}/webhook/meta`,
       appSecret: services.webhookSecret!,
     });

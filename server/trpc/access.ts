@@ -26,5 +26,7 @@ export const ACCESS: Record<string, readonly Role[]> = {
   'channels.list': ['ADMIN', 'SUB_ADMIN'],
   'channels.get': ['ADMIN', 'SUB_ADMIN'],
   'channels.update': ['ADMIN'],
+  'inbound.list': ['ADMIN', 'SUB_ADMIN'],
+  'inbound.simulate': ['ADMIN'],
   'system.echo': ['SUPER_ADMIN'],
 };

@@ -2,6 +2,7 @@ import { authRouter } from '../modules/auth/router.ts';
 import { billingRouter } from '../modules/billing/router.ts';
 import { channelsRouter } from '../modules/channels/router.ts';
 import { contactsRouter } from '../modules/contacts/router.ts';
+import { inboundRouter } from '../modules/inbound/router.ts';
 import { messagesRouter } from '../modules/messages/router.ts';
 import { systemRouter } from '../modules/system/router.ts';
 import { templatesRouter } from '../modules/templates/router.ts';
@@ -19,6 +20,7 @@ export const appRouter = router({
   billing: billingRouter,
   messages: messagesRouter,
   channels: channelsRouter,
+  inbound: inboundRouter,
   system: systemRouter,
 });
 

@@ -15,6 +15,7 @@ import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts
 import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { startSandboxServer, type SandboxDelays, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
 
 export interface Harness {
   app: FastifyInstance;
@@ -87,14 +88,31 @@ export interface HarnessOptions {
   sandboxDelays?: Partial<SandboxDelays>;
   /** Run in cloud mode: the API checks channel tokens against the stand-in for Meta (Graph calls go to it). */
   cloud?: boolean;
+  /** More environment for the configuration (e.g. META_APP_ID), over the mode's own. */
+  env?: Record<string, string>;
+  /**
+   * Keeps every log line (JSON text, level debug and up) of the API, its services, the Temporal runtime and the
+   * stand-in here. The Temporal runtime is the process's: give this to the file's first harness.
+   */
+  logLines?: string[];
+  /** Sandbox mode as `npm start` runs it: the simulator mounted in the API (on a port of its own), not the stand-in. */
+  mounted?: boolean;
+}
+
+/** A pino logger writing each line into `lines`. */
+function memoryLogger(lines: string[]) {
+  const stream = { write: (line: string) => void lines.push(line) };
+  return { stream, logger: pino({ level: 'debug' }, stream) };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  installTemporalLogging(quiet);
+  const memory = options.logLines ? memoryLogger(options.logLines) : undefined;
+  const logger = memory?.logger ?? quiet;
+  installTemporalLogging(logger, memory ? 'INFO' : 'WARN');
   const config =
     options.config ??
-    testConfig(
-      options.cloud
+    testConfig({
+      ...(options.cloud
         ? {
             WHATSAPP_MODE: 'cloud',
             WHATSAPP_ACCESS_TOKEN: `platform-${randomUUID()}`,
@@ -102,14 +120,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             // Replaced by the stand-in's URL once it listens (config.whatsapp is where Graph calls go).
             WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
           }
-        : {},
-    );
+        : {}),
+      ...(options.mounted ? { PORT: String(await freePort()) } : {}),
+      ...options.env,
+    });
   const orm = await openOrm(config.DATABASE_URL!);
   const endpoints = { databaseUrl: config.DATABASE_URL!, temporalAddress: config.TEMPORAL_ADDRESS! };
-  const services = await buildServices(config, endpoints, orm, quiet);
+  const services = await buildServices(config, endpoints, orm, logger);
   const temporal = services.temporal;
-  const app = await buildApp(services, { logger: false, mountSandbox: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const app = await buildApp(services, { logger: memory ? { stream: memory.stream, level: 'debug' } : false, mountSandbox: options.mounted === true });
+  await app.listen({ port: options.mounted ? config.PORT : 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const sandbox = await startSandboxServer({
@@ -118,10 +138,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     appSecret: services.webhookSecret!,
     delaysMs: { sent: 50, delivered: 150, read: 300, ...options.sandboxDelays },
     retryDelaysMs: [100, 300, 1000],
-    log: { info() {}, warn() {}, error() {} },
+    log: memory ? logger.child({ name: 'meta-stand-in' }) : { info() {}, warn() {}, error() {} },
+    app: services.channels.signup.app,
   });
-  config.whatsapp.baseUrl = sandbox.url;
-  const worker = options.worker ? await startTestWorker(config, orm, sandbox.url) : undefined;
+  // Mounted: Graph calls stay on the API's own /sandbox/graph, as under `npm start`.
+  if (!options.mounted) config.whatsapp.baseUrl = sandbox.url;
+  const worker = options.worker ? await startTestWorker(config, orm, config.whatsapp.baseUrl) : undefined;
 
   return {
     app,

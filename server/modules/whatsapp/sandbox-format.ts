@@ -93,3 +93,41 @@ export function statusEnvelope(identity: SandboxIdentity, event: SandboxStatusEv
     ],
   };
 }
+
+/** An OAuth error as Graph answers it (no `error_data`, an `error_subcode` instead). */
+export function oauthError(code: number, subcode: number | undefined, message: string) {
+  return { error: { message, type: 'OAuthException', code, ...(subcode === undefined ? {} : { error_subcode: subcode }), fbtrace_id: newTraceId() } };
+}
+
+/** Embedded Signup's exchange answer: a business token for the code. */
+export const oauthAccessToken = (accessToken: string) => ({ access_token: accessToken, token_type: 'bearer' });
+
+export interface SandboxInboundEvent {
+  id: string;
+  /** The writer's digits, no '+'. */
+  from: string;
+  text: string;
+}
+
+/** The webhook envelope Meta posts when a user writes a text to a business number, stamped with the current time. */
+export function inboundEnvelope(identity: SandboxIdentity, event: SandboxInboundEvent) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: identity.wabaId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: identity.displayPhoneNumber, phone_number_id: identity.phoneNumberId },
+              contacts: [{ profile: { name: 'Sandbox contact' }, wa_id: event.from }],
+              messages: [{ from: event.from, id: event.id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: event.text } }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

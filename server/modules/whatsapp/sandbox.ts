@@ -9,6 +9,7 @@ import {
   sandboxSendSchema,
   statusEnvelope,
 } from './sandbox-format.ts';
+import { boundedSet, registerSandboxAccounts, type SandboxSignup } from './sandbox-accounts.ts';
 import { createWebhookDispatcher, type SandboxLog } from './sandbox-webhooks.ts';
 import { safeEqualStrings } from './signature.ts';
 import type { TemplateSend } from './types.ts';
@@ -41,7 +42,15 @@ export interface SandboxOptions {
    */
   numberToken?: (phoneNumberId: string) => Promise<string | undefined>;
   /** A known number's details for `GET /{phone-number-id}`; undefined: Meta's "does not exist". */
-  describeNumber?: (phoneNumberId: string) => Promise<{ displayPhoneNumber?: string | undefined; verifiedName?: string | undefined } | undefined>;
+  describeNumber?: (
+    phoneNumberId: string,
+  ) => Promise<{ displayPhoneNumber?: string | undefined; verifiedName?: string | undefined; wabaId?: string | undefined } | undefined>;
+  /** Embedded Signup's code exchange; absent: every code is refused. */
+  signup?: SandboxSignup;
+  /** Whether a registered number's token belongs to this WABA (it may then subscribe the app to it). */
+  wabaToken?: (wabaId: string, token: string) => Promise<boolean>;
+  /** Called for each accepted `POST /{waba-id}/subscribed_apps`. */
+  onSubscribe?: (wabaId: string) => void;
   /** How many throttled (…0002) numbers are remembered at once; the least recently used is forgotten first. */
   maxThrottledNumbers?: number;
   webhookUrl: string;
@@ -67,6 +76,10 @@ export interface SandboxHandle {
 }
 
 const BEARER = /^Bearer (\S+)$/;
+/** How many tokens from Embedded Signup's exchange the sandbox remembers (the oldest is forgotten first). */
+const MAX_ISSUED_TOKENS = 10_000;
+const SANDBOX_WABA_ID = '102290129340398';
+const SANDBOX_DISPLAY_NUMBER = '15550783881';
 
 /**
  * Meta's Graph API messages endpoint, simulated: the recipient's last four digits choose the outcome
@@ -94,6 +107,9 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     while (throttled.size > maxThrottled) throttled.delete(throttled.keys().next().value!);
   };
 
+  // Tokens Embedded Signup's exchange handed out: a new business's token reaches its numbers before they are registered.
+  const issued = boundedSet(MAX_ISSUED_TOKENS);
+
   // Runs before the body is read, so a stranger's request costs no parsing and triggers nothing.
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
@@ -101,7 +117,9 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
       return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'Cannot parse access token'));
     }
     const phoneNumberId = (request.params as { phoneNumberId?: string } | undefined)?.phoneNumberId;
-    const expected = (phoneNumberId && (await options.numberToken?.(phoneNumberId))) || options.accessToken;
+    const own = phoneNumberId ? await options.numberToken?.(phoneNumberId) : undefined;
+    if (!own && issued.has(token)) return;
+    const expected = own || options.accessToken;
     if (!safeEqualStrings(token, expected)) {
       return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'The access token could not be decrypted'));
     }
@@ -117,9 +135,9 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     const body = parsed.data;
     const digits = body.to.replace(/^\+/, '');
     const identity: SandboxIdentity = {
-      wabaId: options.wabaId ?? '102290129340398',
+      wabaId: options.wabaId ?? SANDBOX_WABA_ID,
       phoneNumberId: request.params.phoneNumberId,
-      displayPhoneNumber: options.displayPhoneNumber ?? '15550783881',
+      displayPhoneNumber: options.displayPhoneNumber ?? SANDBOX_DISPLAY_NUMBER,
     };
     const record = (httpStatus: number, wamid?: string, errorCode?: number) =>
       options.onSend?.({
@@ -166,7 +184,9 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
 
   // A number's details: only a number the sandbox knows exists, and only its own token reaches it (checked above).
   const numberDetails = async (request: FastifyRequest<{ Params: { phoneNumberId: string } }>, reply: FastifyReply) => {
-    const known = await options.describeNumber?.(request.params.phoneNumberId);
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    // A number reached with a token from the exchange is the new business's own (the check above let it through).
+    const known = (await options.describeNumber?.(request.params.phoneNumberId)) ?? (issued.has(token) ? {} : undefined);
     if (!known) {
       return reply
         .code(400)
@@ -174,20 +194,45 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     }
     return reply.code(200).send({
       id: request.params.phoneNumberId,
-      display_phone_number: known.displayPhoneNumber ?? '15550783881',
+      display_phone_number: known.displayPhoneNumber ?? SANDBOX_DISPLAY_NUMBER,
       verified_name: known.verifiedName ?? 'Sandbox Business',
       quality_rating: 'GREEN',
     });
   };
 
+  // Anything Fastify itself refuses (malformed JSON, wrong content type) still answers in Meta's error format.
+  const metaErrors = (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const body = status === 500 ? metaError(1, 'An unknown error occurred', 'Sandbox fault') : metaError(100, 'Invalid parameter', error.message);
+    return reply.code(status).send(body);
+  };
+  const identityOf = async (phoneNumberId: string): Promise<SandboxIdentity> => {
+    const known = await options.describeNumber?.(phoneNumberId);
+    return {
+      wabaId: known?.wabaId ?? options.wabaId ?? SANDBOX_WABA_ID,
+      phoneNumberId,
+      displayPhoneNumber: known?.displayPhoneNumber ?? options.displayPhoneNumber ?? SANDBOX_DISPLAY_NUMBER,
+    };
+  };
+  // Routes that check their own credentials (the code exchange has no bearer at all), beside the number routes.
   await app.register(
     async (scope) => {
-      // Anything Fastify itself refuses (malformed JSON, wrong content type) still answers in Meta's error format.
-      scope.setErrorHandler((error: FastifyError, _request, reply) => {
-        const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-        const body = status === 500 ? metaError(1, 'An unknown error occurred', 'Sandbox fault') : metaError(100, 'Invalid parameter', error.message);
-        return reply.code(status).send(body);
+      scope.setErrorHandler(metaErrors);
+      registerSandboxAccounts(scope, {
+        accessToken: options.accessToken,
+        signup: options.signup ?? { tokenForCode: async () => undefined },
+        issued,
+        wabaToken: options.wabaToken,
+        onSubscribe: options.onSubscribe,
+        identityOf,
+        webhooks,
       });
+    },
+    { prefix: options.prefix ?? '/sandbox/graph' },
+  );
+  await app.register(
+    async (scope) => {
+      scope.setErrorHandler(metaErrors);
       scope.addHook('onRequest', authenticate);
       scope.post('/:version/:phoneNumberId/messages', { bodyLimit: SEND_BODY_LIMIT_BYTES }, send);
       scope.get('/:version/:phoneNumberId', numberDetails);
@@ -207,6 +252,10 @@ export interface SandboxNumber {
 export interface SandboxServer extends SandboxHandle {
   /** Makes a business number known, with the only token it takes (as a tenant's number is on Meta). */
   addNumber(number: SandboxNumber): void;
+  /** An Embedded Signup code it accepts once, yielding the number's token (the number becomes known too). */
+  addSignupCode(code: string, number: SandboxNumber & { wabaId: string }): void;
+  /** The WABA ids the app was subscribed to (`POST /{waba-id}/subscribed_apps`), in arrival order. */
+  subscriptions: string[];
   /** Base URL for WHATSAPP_API_BASE_URL, e.g. http://127.0.0.1:41234/sandbox/graph. */
   url: string;
   /** The bearer token it accepts (the one given, or one generated for this server). */
@@ -226,12 +275,16 @@ export async function startSandboxServer(options: {
   delaysMs?: Partial<SandboxDelays>;
   retryDelaysMs?: number[];
   log?: SandboxLog;
+  /** The platform app Embedded Signup's exchange must name (META_APP_ID, META_APP_SECRET); absent: any. */
+  app?: { appId: string; appSecret: string } | undefined;
 }): Promise<SandboxServer> {
   const app = Fastify({ logger: false });
   const sent: SandboxSendRecord[] = [];
   const prefix = '/sandbox/graph';
   const accessToken = options.accessToken ?? randomBytes(24).toString('base64url');
   const numbers = new Map<string, SandboxNumber>();
+  const signupCodes = new Map<string, SandboxNumber>();
+  const subscriptions: string[] = [];
   const handle = await registerWhatsAppSandbox(app, {
     ...options,
     accessToken,
@@ -239,6 +292,17 @@ export async function startSandboxServer(options: {
     onSend: (record) => sent.push(record),
     numberToken: async (phoneNumberId) => numbers.get(phoneNumberId)?.accessToken,
     describeNumber: async (phoneNumberId) => numbers.get(phoneNumberId),
+    signup: {
+      app: options.app,
+      // Meta's codes are single-use.
+      tokenForCode: async (code) => {
+        const number = signupCodes.get(code);
+        signupCodes.delete(code);
+        return number?.accessToken;
+      },
+    },
+    wabaToken: async (wabaId, token) => [...numbers.values()].some((number) => number.wabaId === wabaId && number.accessToken === token),
+    onSubscribe: (wabaId) => void subscriptions.push(wabaId),
   });
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -248,6 +312,11 @@ export async function startSandboxServer(options: {
     accessToken,
     sent,
     addNumber: (number) => void numbers.set(number.phoneNumberId, number),
+    addSignupCode(code, number) {
+      numbers.set(number.phoneNumberId, number);
+      signupCodes.set(code, number);
+    },
+    subscriptions,
     throttledNumbers: handle.throttledNumbers,
     close: () => app.close(),
   };

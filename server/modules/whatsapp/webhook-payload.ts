@@ -113,6 +113,74 @@ export function statusesOf(envelope: WebhookEnvelope, onSkip: (problem: string, 
   return statuses;
 }
 
+/** One message a user wrote to a business number, as Meta reports it in `value.messages`. */
+export interface InboundWhatsAppMessage {
+  /** Meta's message id (a wamid): the same on every redelivery. */
+  metaMessageId: string;
+  /** The writer: digits with country code, no '+'. */
+  from: string;
+  /** text, image, audio, button, interactive, … as Meta names it. */
+  type: string;
+  /** The body of a `text` message; undefined for every other type. */
+  text: string | undefined;
+  /** Meta's timestamp: when the user sent it. */
+  timestamp: Date;
+  /** value.metadata.phone_number_id: the business number written to. */
+  phoneNumberId: string | undefined;
+}
+
+const webhookMessageSchema = z.looseObject({
+  id: z.string().min(1),
+  from: z.string().regex(/^\d{5,20}$/, 'must be the writer\'s number, digits only'),
+  timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
+  type: z.string().regex(/^[a-z_]{1,32}$/, 'must be a message type such as text'),
+  text: z.looseObject({ body: z.string() }).optional(),
+});
+
+/** WhatsApp's longest text message, in characters; anything beyond is not kept. */
+const TEXT_LENGTH = 4096;
+
+function readMessage(raw: unknown, phoneNumberId: string | undefined): { message: InboundWhatsAppMessage } | { skip: string } {
+  const parsed = webhookMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { skip: `malformed message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid'}` };
+  }
+  const message = parsed.data;
+  if (!isStorableText(message.id) || message.id.length > WAMID_LENGTH) return { skip: 'malformed message: id is not a WhatsApp message id' };
+  const timestamp = new Date(Number(message.timestamp) * 1000);
+  if (!isSaneDate(timestamp)) return { skip: `malformed message: timestamp ${String(message.timestamp).slice(0, 32)} is out of range` };
+  const body = message.type === 'text' ? message.text?.body : undefined;
+  return {
+    message: {
+      metaMessageId: message.id,
+      from: message.from,
+      type: message.type,
+      text: body === undefined ? undefined : storableTruncated(body, TEXT_LENGTH),
+      timestamp,
+      phoneNumberId,
+    },
+  };
+}
+
+/** Every inbound message of every change, in payload order; a malformed one goes to `onSkip` and the rest are kept. */
+export function messagesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): InboundWhatsAppMessage[] {
+  const messages: InboundWhatsAppMessage[] = [];
+  let index = 0;
+  for (const entry of envelope.entry) {
+    for (const change of entry.changes) {
+      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
+      for (const raw of change.value.messages ?? []) {
+        const reading = readMessage(raw, phoneNumberId);
+        if ('message' in reading) messages.push(reading.message);
+        else onSkip(reading.skip, index);
+        index++;
+      }
+    }
+  }
+  return messages;
+}
+
 /** statusesOf for a parsed JSON body; throws TypeError when it is not Meta's envelope. */
 export function extractStatuses(body: unknown): ProviderStatus[] {
   const result = parseWebhookEnvelope(body);

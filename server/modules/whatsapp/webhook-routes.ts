@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqualStrings, verifySignature } from './signature.ts';
 import type { ProviderStatus } from './types.ts';
-import { parseWebhookEnvelope, statusesOf } from './webhook-payload.ts';
+import { messagesOf, parseWebhookEnvelope, statusesOf, type InboundWhatsAppMessage } from './webhook-payload.ts';
 
 const WEBHOOK_PATH = '/webhook/meta';
 /** Meta's payloads are a few kilobytes; anything near this is not from Meta. */
@@ -12,6 +12,8 @@ export interface WebhookRouteOptions {
   verifyToken: string | undefined;
   /** Must be quick (record or signal, nothing slow): Meta expects a fast 200. Throwing answers 500 so Meta resends. */
   onStatuses: (statuses: ProviderStatus[]) => Promise<void>;
+  /** What users wrote (`value.messages`); as quick, and as tolerant of repeats, as onStatuses. Absent: not read. */
+  onMessages?: (messages: InboundWhatsAppMessage[]) => Promise<void>;
 }
 
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -51,16 +53,18 @@ function statusNotifications(options: WebhookRouteOptions) {
     const parsed = parseWebhookEnvelope(json);
     if ('problem' in parsed) return reply.code(400).send({ code: 'BAD_REQUEST', message: parsed.problem });
     const statuses = statusesOf(parsed.envelope, (problem, index) => request.log.warn({ index, problem }, 'webhook status skipped'));
-    if (statuses.length > 0) {
-      try {
-        await options.onStatuses(statuses);
-      } catch (error) {
-        // Not a 200, so Meta delivers the payload again (at least once); the handler must tolerate the repeat.
-        request.log.error({ err: error, statuses: statuses.length }, 'webhook statuses could not be processed');
-        return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: 'Statuses could not be processed; retry later' });
-      }
+    const messages = options.onMessages
+      ? messagesOf(parsed.envelope, (problem, index) => request.log.warn({ index, problem }, 'webhook inbound message skipped'))
+      : [];
+    try {
+      if (statuses.length > 0) await options.onStatuses(statuses);
+      if (messages.length > 0) await options.onMessages!(messages);
+    } catch (error) {
+      // Not a 200, so Meta delivers the payload again (at least once); the handlers must tolerate the repeat.
+      request.log.error({ err: error, statuses: statuses.length, messages: messages.length }, 'webhook payload could not be processed');
+      return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: 'Webhook could not be processed; retry later' });
     }
-    return reply.code(200).send({ received: statuses.length });
+    return reply.code(200).send({ received: statuses.length + messages.length });
   };
 }
 
