@@ -40,4 +40,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # Exec form: node is PID 1 and receives SIGTERM itself, which Herald handles for a graceful stop.
-CMD ["node", "server/entrypoints/api.ts"]
+CMD ["node", "--max-semi-space-size=8", "server/entrypoints/api.ts"]

@@ -4,9 +4,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Orm } from '../server/db/orm.ts';
 import { markCancelled, recordReschedule } from '../server/modules/messages/change-schedule.service.ts';
 import { debitForDispatch, type Prices } from '../server/modules/messages/dispatch.service.ts';
+import { startMessageWorkflow } from '../server/modules/messages/schedule.service.ts';
 import { SendInFlight, sendToProvider } from '../server/modules/messages/send.service.ts';
 import { settleDelivery } from '../server/modules/messages/settlement.service.ts';
 import type { TokenBox } from '../server/modules/channels/token-box.ts';
+import { escalationStep } from '../server/modules/escalations/escalation.service.ts';
+import type { MessageWorkflows } from '../server/temporal/message-workflows.ts';
 import type { WhatsAppSender } from '../server/modules/whatsapp/types.ts';
 import type { EchoResult } from '../workflows/shared.ts';
 
@@ -15,6 +18,8 @@ export interface ActivityDeps {
   whatsapp: WhatsAppSender;
   /** Opens the sealed access token of the message's channel. */
   tokens: TokenBox;
+  /** Starts the workflows of escalation level messages. */
+  messageWorkflows: MessageWorkflows;
   prices: Prices;
   /** The WhatsApp client's HTTP timeout (the Graph client's default is 10 s): a send needs this much lease left. */
   sendHttpTimeoutMs?: number;
@@ -52,6 +57,14 @@ export function createActivities(deps: ActivityDeps) {
   // Each activity works in its own EntityManager; the worker's global one is never used for work.
   const em = () => deps.orm.em.fork() as EntityManager;
   const httpTimeoutMs = deps.sendHttpTimeoutMs ?? 10_000;
+  // A root refused at dispatch or by Meta makes its next escalation level due at once: its escalation is told
+  // (nothing happens for a message without one). Refusals are rare, so the hot path pays nothing.
+  const wakeIfRefused =
+    (messageId: string) =>
+    async <T extends { ok: boolean }>(result: T): Promise<T> => {
+      if (!result.ok) await deps.messageWorkflows.wakeEscalation(messageId);
+      return result;
+    };
   return {
     async echoThroughDatabase(text: string): Promise<EchoResult> {
       const rows = await em().execute<{ upper: string; length: number }[]>('select upper(?) as upper, char_length(?)::int as length', [
@@ -62,11 +75,13 @@ export function createActivities(deps: ActivityDeps) {
       if (!row) throw new Error('the database returned no row');
       return { text, upper: row.upper, length: row.length };
     },
-    debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId),
+    debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId).then(wakeIfRefused(messageId)),
     sendMessage: (messageId: string, options: { leaseMs?: number } = {}) =>
       heartbeating((cancelled) =>
         sendToProvider(em(), deps.whatsapp, deps.tokens, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs }, { cancelled }),
-      ).catch(retryWhenFree),
+      )
+        .catch(retryWhenFree)
+        .then(wakeIfRefused(messageId)),
     /** Looks at the stored evidence and refunds only if it shows a failure (woken by a status signal or a failed send). */
     settleDelivery: (messageId: string, sendGaveUp = false) => settleDelivery(em(), messageId, sendGaveUp).catch(retryWhenFree),
     /** Kept for workflows started before settleDelivery: now the same evidence check, whatever reason it is given. */
@@ -75,6 +90,13 @@ export function createActivities(deps: ActivityDeps) {
       return { refunded: settled.refunded };
     },
     markCancelled: (messageId: string) => markCancelled(em(), messageId),
+    /** Decides a root's escalation in the database; the level messages it created get their workflows here. */
+    async escalationStep(rootMessageId: string, asOf?: string) {
+      const step = await escalationStep(em(), rootMessageId, asOf ? new Date(asOf) : undefined);
+      // Started after the decision committed; a crash in between leaves them to the reconciler, as for any message.
+      for (const level of step.started) await startMessageWorkflow(em(), deps.messageWorkflows, level);
+      return { done: step.done, wakeAt: step.wakeAt, state: step.state, levelsStarted: step.started.map((level) => level.id) };
+    },
     recordReschedule: (messageId: string, scheduleTime: string) => recordReschedule(em(), messageId, scheduleTime),
   };
 }

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { migrate, openOrm, type Orm } from './db/orm.ts';
-import { buildApp } from './http/app.ts';
 import { loggerOptions } from './logger.ts';
 import type { Services } from './services.ts';
 import { randomBytes } from 'node:crypto';
@@ -45,7 +44,7 @@ export async function openDatabase(databaseUrl: string, logger: Logger): Promise
 }
 
 /** How this process runs message workflows: the one place their settings are built. */
-const workflowSettings = (config: Config, temporal: Client): WorkflowSettings => ({
+export const workflowSettings = (config: Config, temporal: Client): WorkflowSettings => ({
   temporal,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   statusWaitMs: config.messageStatusWaitMs,
@@ -104,6 +103,8 @@ export async function startApi(config: Config, endpoints: Endpoints, orm: Orm, l
   }
   const services = await buildServices(config, endpoints, orm, logger);
   const temporal = services.temporal;
+  // Loaded here, not at the top: the worker process never serves HTTP, so it need not carry Fastify, tRPC and the docs page.
+  const { buildApp } = await import('./http/app.ts');
   const app = await buildApp(services);
   await app.listen({ port: config.PORT, host: config.HOST });
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
@@ -123,12 +124,19 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   // Loaded here, not at the top: the worker SDK (native core, webpack) would otherwise weigh on the API process too.
   const [{ installTemporalLogging }, { startWorker }] = await Promise.all([import('./temporal/logging.ts'), import('./temporal/worker.ts')]);
   installTemporalLogging(logger);
+  const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const workflows = messageWorkflows(workflowSettings(config, temporal));
   const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    { orm, whatsapp: createGraphClient(await whatsappSettings(config)), tokens: await channelTokenBox(config), prices: config.prices },
+    {
+      orm,
+      whatsapp: createGraphClient(await whatsappSettings(config)),
+      tokens: await channelTokenBox(config),
+      prices: config.prices,
+      messageWorkflows: workflows,
+    },
   );
-  const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
-  const reconciler = startReconciler(orm, messageWorkflows(workflowSettings(config, temporal)), config.reconcileIntervalMs, logger);
+  const reconciler = startReconciler(orm, workflows, config.reconcileIntervalMs, logger);
   return {
     worker: worker.worker,
     async stop() {

@@ -75,3 +75,19 @@ export const cancelUpdate = defineUpdate<void>('cancel');
 export const rescheduleUpdate = defineUpdate<void, [scheduleTime: string]>('reschedule');
 export const providerStatusSignal = defineSignal<[ProviderStatusSignal]>('providerStatus');
 export const stateQuery = defineQuery<MessageWorkflowState>('state');
+
+// --- Escalations: one workflow per root message scheduled with a policy --------------------------
+
+export const escalationWorkflowId = (rootMessageId: string) => `escalation-${rootMessageId}`;
+
+export interface EscalationWorkflowInput {
+  rootMessageId: string;
+  tenantId: string;
+}
+
+export interface EscalationWorkflowResult {
+  state: 'PENDING' | 'RESOLVED' | 'EXHAUSTED' | 'CANCELLED' | null;
+}
+
+/** Something about the root changed (a status, a reply, an acknowledgement): decide again now. */
+export const escalationWakeSignal = defineSignal('escalationWake');

@@ -14,6 +14,7 @@ import { appRouter, type AppRouter } from '../trpc/router.ts';
 import { registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
 import { channelTokenOf } from '../modules/channels/channels.service.ts';
+import { pendingRootsOf } from '../modules/escalations/escalation.service.ts';
 import { recordInboundMessages } from '../modules/inbound/inbound.service.ts';
 import { freshTokenForAnyCode } from '../modules/whatsapp/sandbox-accounts.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
@@ -88,8 +89,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     appSecret: services.webhookSecret,
     verifyToken: services.config.WHATSAPP_VERIFY_TOKEN,
     onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger),
-    onMessages: (messages) =>
-      recordInboundMessages(services.orm.em.fork(), { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger),
+    onMessages: async (messages) => {
+      const em = services.orm.em.fork();
+      const writers = await recordInboundMessages(em, { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger);
+      // A reply may resolve the escalations of messages sent to its writer.
+      for (const rootId of await pendingRootsOf(em, writers)) await services.messageWorkflows.wakeEscalation(rootId);
+    },
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.

@@ -1,11 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 // A value import only for `start(messageWorkflow, …)`: it pulls in @temporalio/workflow, never Node-only code.
+import { escalationWorkflow } from '../../workflows/escalation.ts';
 import { messageWorkflow } from '../../workflows/message.ts';
 import {
   MESSAGE_STATUS_KEY,
   TENANT_ID_KEY,
   TOO_LATE,
   cancelUpdate,
+  escalationWakeSignal,
+  escalationWorkflowId,
   providerStatusSignal,
   rescheduleUpdate,
   type MessageWorkflowInput,
@@ -29,6 +32,8 @@ export interface MessageToStart {
   workflowId: string;
   scheduleTime: Date;
   channelId?: string | null | undefined;
+  /** Set for a root message with an escalation: its escalation workflow starts with it. */
+  escalationPolicyId?: string | null | undefined;
 }
 
 /** The one typed client of message workflows: start, cancel, reschedule and signal. */
@@ -39,6 +44,8 @@ export interface MessageWorkflows {
   reschedule(workflowId: string, scheduleTime: Date): Promise<UpdateOutcome>;
   /** False when the workflow has already finished (the status is then only recorded). */
   signalStatus(workflowId: string, signal: ProviderStatusSignal): Promise<boolean>;
+  /** Tells a root's escalation to decide again now (nothing when it has none, or it has ended). */
+  wakeEscalation(rootMessageId: string): Promise<void>;
 }
 
 async function outcomeOf(update: Promise<unknown>): Promise<UpdateOutcome> {
@@ -77,10 +84,29 @@ export function messageWorkflows(settings: WorkflowSettings): MessageWorkflows {
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       }
+      if (message.escalationPolicyId) {
+        try {
+          await settings.temporal.workflow.start(escalationWorkflow, {
+            taskQueue: settings.taskQueue,
+            workflowId: escalationWorkflowId(message.id),
+            args: [{ rootMessageId: message.id, tenantId: message.tenantId }],
+            typedSearchAttributes: [{ key: TENANT_ID_KEY, value: message.tenantId }],
+          });
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        }
+      }
     },
     cancel: (workflowId) => outcomeOf(handle(workflowId).executeUpdate(cancelUpdate)),
     reschedule: (workflowId, scheduleTime) =>
       outcomeOf(handle(workflowId).executeUpdate(rescheduleUpdate, { args: [scheduleTime.toISOString()] })),
+    async wakeEscalation(rootMessageId) {
+      try {
+        await handle(escalationWorkflowId(rootMessageId)).signal(escalationWakeSignal);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    },
     async signalStatus(workflowId, signal) {
       try {
         await handle(workflowId).signal(providerStatusSignal, signal);

@@ -28,5 +28,9 @@ export const ACCESS: Record<string, readonly Role[]> = {
   'channels.update': ['ADMIN'],
   'inbound.list': ['ADMIN', 'SUB_ADMIN'],
   'inbound.simulate': ['ADMIN'],
+  'escalationPolicies.create': ['ADMIN'],
+  'escalationPolicies.list': ['ADMIN', 'SUB_ADMIN'],
+  'escalationPolicies.get': ['ADMIN', 'SUB_ADMIN'],
+  'messages.acknowledge': ['ADMIN', 'SUB_ADMIN'],
   'system.echo': ['SUPER_ADMIN'],
 };

@@ -3,6 +3,7 @@ import { billingRouter } from '../modules/billing/router.ts';
 import { channelsRouter } from '../modules/channels/router.ts';
 import { contactsRouter } from '../modules/contacts/router.ts';
 import { inboundRouter } from '../modules/inbound/router.ts';
+import { escalationPoliciesRouter } from '../modules/escalations/router.ts';
 import { messagesRouter } from '../modules/messages/router.ts';
 import { systemRouter } from '../modules/system/router.ts';
 import { templatesRouter } from '../modules/templates/router.ts';
@@ -21,6 +22,7 @@ export const appRouter = router({
   messages: messagesRouter,
   channels: channelsRouter,
   inbound: inboundRouter,
+  escalationPolicies: escalationPoliciesRouter,
   system: systemRouter,
 });
 

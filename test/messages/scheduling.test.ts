@@ -278,6 +278,9 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
         readAt: isoTime,
         failedAt: null,
         cancelledAt: null,
+        acknowledgedAt: null,
+        escalationOf: null,
+        escalation: null,
         createdAt: isoTime,
         updatedAt: isoTime,
         history: expect.arrayContaining([

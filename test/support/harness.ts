@@ -8,7 +8,9 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { openOrm, type Orm } from '../../server/db/orm.ts';
 import { buildApp } from '../../server/http/app.ts';
-import { buildServices, channelTokenBox } from '../../server/runtime.ts';
+import { buildServices, channelTokenBox, workflowSettings } from '../../server/runtime.ts';
+import { createTemporalClient } from '../../server/temporal/client.ts';
+import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
 import type { Services } from '../../server/services.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
@@ -35,22 +37,30 @@ export interface Harness {
 export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: string): Promise<RunningWorker> {
   const whatsapp = await whatsappSettings(config);
   const tokens = await channelTokenBox(config);
-  return workflowBundle().then((bundle) =>
-    startWorker(
-      {
-        address: config.TEMPORAL_ADDRESS!,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowBundle: bundle,
-      },
-      {
-        orm,
-        whatsapp: createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }),
-        tokens,
-        prices: config.prices,
-      },
-    ),
+  // The worker's own client, as in production: escalation steps start their level messages' workflows with it.
+  const temporal = createTemporalClient(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE);
+  const running = await startWorker(
+    {
+      address: config.TEMPORAL_ADDRESS!,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowBundle: await workflowBundle(),
+    },
+    {
+      orm,
+      whatsapp: createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }),
+      tokens,
+      prices: config.prices,
+      messageWorkflows: messageWorkflows(workflowSettings(config, temporal)),
+    },
   );
+  return {
+    worker: running.worker,
+    async stop() {
+      await running.stop();
+      await temporal.connection.close();
+    },
+  };
 }
 
 const quiet = pino({ level: 'silent' });

@@ -22,14 +22,15 @@ const ONCE = 'on conflict (tenant_id, meta_message_id) do nothing';
 /** A tenant's own number: stored under that tenant, matched to its contact with that phone if there is one. */
 const TO_CHANNEL = `${INTO}
   values (gen_random_uuid(), ?, ?, (select id from contact where tenant_id = ? and phone = ?), ?, ?, ?, ?, ?, ?)
-  ${ONCE}`;
+  ${ONCE}
+  returning contact_id`;
 
 /** The platform number is shared: the message belongs to every tenant that has the writer as a contact. */
 const TO_PLATFORM = `${INTO}
   select gen_random_uuid(), c.tenant_id, null, c.id, ?, ?, ?, ?, ?, ?
   from contact c where c.phone = ?
   ${ONCE}
-  returning id`;
+  returning contact_id`;
 
 // The list is ordered by when Herald stored a message (then by id): each gets its own millisecond, so the
 // messages of one webhook keep their payload order.
@@ -44,9 +45,16 @@ export interface InboundRouting {
 /**
  * Stores what users wrote, each routed by the business number written to (`metadata.phone_number_id`): a
  * channel's number → its tenant; the platform number → every tenant with that contact; anything else is
- * logged and dropped (answering an error would only make Meta resend it for days).
+ * logged and dropped (answering an error would only make Meta resend it for days). Returns the contacts that
+ * wrote something new (a reply may resolve their escalations).
  */
-export async function recordInboundMessages(em: EntityManager, routing: InboundRouting, messages: InboundWhatsAppMessage[], logger: Logger) {
+export async function recordInboundMessages(
+  em: EntityManager,
+  routing: InboundRouting,
+  messages: InboundWhatsAppMessage[],
+  logger: Logger,
+): Promise<string[]> {
+  const writers = new Set<string>();
   for (const message of messages) {
     const phone = `+${message.from}`;
     const values = messageValues(message, nextStoredAt());
@@ -58,18 +66,21 @@ export async function recordInboundMessages(em: EntityManager, routing: InboundR
       message.phoneNumberId,
     ]);
     if (channel) {
-      await em.execute(TO_CHANNEL, [channel.tenant_id, channel.id, channel.tenant_id, phone, ...values], 'run');
+      const stored = await em.execute<{ contact_id: string | null }[]>(TO_CHANNEL, [channel.tenant_id, channel.id, channel.tenant_id, phone, ...values]);
+      for (const row of stored) if (row.contact_id) writers.add(row.contact_id);
       continue;
     }
     if (message.phoneNumberId !== routing.platformPhoneNumberId) {
       logger.warn({ metaMessageId: message.metaMessageId, phoneNumberId: message.phoneNumberId }, 'inbound message to a number no channel has: ignored');
       continue;
     }
-    const stored = await em.execute<{ id: string }[]>(TO_PLATFORM, [...values, phone]);
+    const stored = await em.execute<{ contact_id: string }[]>(TO_PLATFORM, [...values, phone]);
+    for (const row of stored) writers.add(row.contact_id);
     if (stored.length === 0) {
       logger.info({ metaMessageId: message.metaMessageId }, 'inbound message to the platform number: no new tenant copy (no such contact, or a redelivery)');
     }
   }
+  return [...writers];
 }
 
 export interface InboundFilter extends PageOptions {

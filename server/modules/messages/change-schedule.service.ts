@@ -31,8 +31,11 @@ async function updateWorkflow(
   return await getMessage(em, id);
 }
 
-export function cancelMessage(em: EntityManager, workflows: MessageWorkflows, id: string) {
-  return updateWorkflow(em, workflows, id, (workflowId) => workflows.cancel(workflowId));
+export async function cancelMessage(em: EntityManager, workflows: MessageWorkflows, id: string) {
+  const cancelled = await updateWorkflow(em, workflows, id, (workflowId) => workflows.cancel(workflowId));
+  // A root cancelled before dispatch cancels its escalation.
+  if (cancelled.message.escalationState === 'PENDING') await workflows.wakeEscalation(id);
+  return cancelled;
 }
 
 export function rescheduleMessage(em: EntityManager, workflows: MessageWorkflows, id: string, scheduleTime: Date) {

@@ -32,6 +32,13 @@ export const Message = defineEntity({
     failureReason: p.string().length(64).nullable(),
     providerErrorCode: p.integer().nullable(),
     failureDetail: p.string().length(500).nullable(),
+    escalationPolicyId: p.uuid().nullable(),
+    escalationState: p.string().length(16).nullable(),
+    escalationResolvedBy: p.string().length(16).nullable(),
+    acknowledgedAt: p.datetime().nullable(),
+    /** A level message: the root it escalates, and which level. */
+    escalationOf: p.uuid().nullable(),
+    escalationLevel: p.integer().nullable(),
     workflowId: p.string().length(64),
     workflowStarted: p.boolean(),
     sentAt: p.datetime().nullable(),

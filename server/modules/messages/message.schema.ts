@@ -49,6 +49,11 @@ export const messageOutput = z
     readAt: nullableTime,
     failedAt: nullableTime,
     cancelledAt: nullableTime,
+    acknowledgedAt: nullableTime,
+    escalationOf: z
+      .object({ messageId: z.uuid(), level: z.number().int() })
+      .nullable()
+      .meta({ description: 'For an escalation level message: its root message and level' }),
     createdAt: isoTimestamp,
     updatedAt: isoTimestamp,
   })
@@ -62,7 +67,29 @@ const statusEventOutput = z.object({
   detail: z.string().nullable(),
 });
 
-export const messageWithHistoryOutput = messageOutput.extend({ history: z.array(statusEventOutput) }).meta({ id: 'MessageWithHistory' });
+const escalationOutput = z
+  .object({
+    policyId: z.uuid(),
+    state: z.enum(['PENDING', 'RESOLVED', 'EXHAUSTED', 'CANCELLED']),
+    resolvedBy: z.enum(['DELIVERED', 'READ', 'REPLIED', 'ACKNOWLEDGED']).nullable(),
+    levels: z.array(
+      z.object({
+        level: z.number().int(),
+        dueAt: nullableTime,
+        state: z.enum(['WAITING', 'SENT', 'SKIPPED', 'CANCELLED']),
+        messageId: z.uuid().nullable(),
+        detail: z.string().nullable().meta({ description: 'Why a SKIPPED level could not go' }),
+      }),
+    ),
+  })
+  .meta({ id: 'Escalation' });
+
+export const messageWithHistoryOutput = messageOutput
+  .extend({
+    history: z.array(statusEventOutput),
+    escalation: escalationOutput.nullable().meta({ description: 'For a message scheduled with an escalation policy' }),
+  })
+  .meta({ id: 'MessageWithHistory' });
 
 export const toMessageOutput = (message: Message): z.infer<typeof messageOutput> => ({
   id: message.id,
@@ -84,12 +111,23 @@ export const toMessageOutput = (message: Message): z.infer<typeof messageOutput>
   readAt: iso(message.readAt),
   failedAt: iso(message.failedAt),
   cancelledAt: iso(message.cancelledAt),
+  acknowledgedAt: iso(message.acknowledgedAt),
+  escalationOf: message.escalationOf ? { messageId: message.escalationOf, level: message.escalationLevel ?? 0 } : null,
   createdAt: message.createdAt.toISOString(),
   updatedAt: message.updatedAt.toISOString(),
 });
 
-export const toMessageWithHistory = ({ message, history }: { message: Message; history: MessageStatusEvent[] }) => ({
+export const toMessageWithHistory = ({
+  message,
+  history,
+  escalation,
+}: {
+  message: Message;
+  history: MessageStatusEvent[];
+  escalation: z.infer<typeof escalationOutput> | null;
+}) => ({
   ...toMessageOutput(message),
+  escalation,
   history: history.map((event) => ({
     status: event.status,
     occurredAt: event.occurredAt.toISOString(),

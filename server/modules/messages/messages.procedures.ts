@@ -7,6 +7,7 @@ import { messageOutput, parametersInput, messageWithHistoryOutput, toMessageOutp
 import { cancelMessage, rescheduleMessage } from './change-schedule.service.ts';
 import { getMessage, listMessages } from './messages.service.ts';
 import { scheduleMessage } from './schedule.service.ts';
+import { acknowledgeMessage } from '../escalations/escalation.service.ts';
 
 const scheduleTimeInput = dateTimeInput('2026-12-01T09:00:00Z');
 const messageId = z.strictObject({ id: z.uuid() });
@@ -37,6 +38,7 @@ export const scheduleProcedure = authedProcedure
       idempotencyKey: text().trim().min(1).max(255).meta({ example: 'welcome-alice-2026-12-01' }),
       parameters: parametersInput.optional(),
       channelId: z.uuid().optional().meta({ description: "The tenant's channel to send from; default: its default channel, else the platform number" }),
+      escalationPolicyId: z.uuid().optional().meta({ description: "The tenant's escalation policy to follow if nobody reads the message" }),
     }),
   )
   .output(messageOutput)
@@ -100,3 +102,24 @@ export const rescheduleProcedure = authedProcedure
   .mutation(async ({ ctx, input }) =>
     toMessageWithHistory(await rescheduleMessage(ctx.em, ctx.services.messageWorkflows, input.id, input.scheduleTime)),
   );
+
+export const acknowledgeProcedure = authedProcedure
+  .meta({
+    openapi: {
+      method: 'POST',
+      path: '/messages/{id}/acknowledge',
+      tags: ['messages'],
+      summary: 'Acknowledge a message: someone has handled it, so its escalation stops',
+      description:
+        'ADMIN and SUB_ADMIN. Records when the message was acknowledged (the first time counts); a pending escalation ' +
+        'is then RESOLVED by ACKNOWLEDGED and its waiting levels cancelled.',
+      protect: true,
+    },
+  })
+  .input(messageId)
+  .output(messageWithHistoryOutput)
+  .mutation(async ({ ctx, input }) => {
+    const { escalating } = await acknowledgeMessage(ctx.em, ctx.principal.tenantId!, input.id);
+    if (escalating) await ctx.services.messageWorkflows.wakeEscalation(input.id);
+    return toMessageWithHistory(await getMessage(ctx.em, input.id));
+  });

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { findPage, type PageOptions } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
+import { escalationView } from '../escalations/escalation.service.ts';
 import { Message, MessageStatusEvent } from './message.entity.ts';
 import type { MessageStatus } from './status-rules.ts';
 
@@ -12,7 +13,7 @@ export async function getMessage(em: EntityManager, id: string) {
   if (!message) throw notFound();
   // In the order Herald learned of them: Meta's own timestamps have whole-second precision.
   const history = await em.find(MessageStatusEvent, { messageId: id }, { orderBy: { recordedAt: 'asc', occurredAt: 'asc' } });
-  return { message, history };
+  return { message, history, escalation: await escalationView(em, message) };
 }
 
 export function listMessages(em: EntityManager, options: PageOptions & { status?: MessageStatus | undefined }) {

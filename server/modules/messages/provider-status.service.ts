@@ -11,10 +11,11 @@ interface MatchedMessage {
   workflow_id: string;
   /** The number it left from (null: sent before numbers were recorded, any number matches). */
   from_phone_number_id: string | null;
+  escalation_state: string | null;
 }
 
 const findMessage = async (em: EntityManager, wamid: string) =>
-  (await em.execute<MatchedMessage[]>('select id, workflow_id, from_phone_number_id from message where provider_message_id = ?', [wamid]))[0];
+  (await em.execute<MatchedMessage[]>('select id, workflow_id, from_phone_number_id, escalation_state from message where provider_message_id = ?', [wamid]))[0];
 
 /** A status touches only a message sent from the number it names (webhooks of every channel share one URL). */
 const fromThatNumber = (message: MatchedMessage, status: ProviderStatus) =>
@@ -45,6 +46,9 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
     }
     if (message) {
       const outcome = await em.transactional((tx) => applyStatusReport(tx, message!.id, report));
+      // A root with a pending escalation decides again: its due times start at the sending, delivered or read
+      // may resolve it, a failure fires the next level.
+      if (message.escalation_state === 'PENDING') await workflows.wakeEscalation(message.id);
       // A fresh status that moved nothing (Meta's `sent` after the send stored SENT) changes no decision of
       // the workflow, so it is not woken for it. A duplicate is signalled again: the earlier signal may have failed.
       if (outcome === 'unchanged') continue;
@@ -59,6 +63,7 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
         continue;
       }
       await drainOrphans(em, status.wamid, message.id);
+      if (message.escalation_state === 'PENDING') await workflows.wakeEscalation(message.id);
     }
     const signalled = await workflows.signalStatus(message.workflow_id, {
       status: status.status,

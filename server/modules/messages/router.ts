@@ -1,5 +1,5 @@
 import { router } from '../../trpc/init.ts';
-import { cancelProcedure, getProcedure, listProcedure, rescheduleProcedure, scheduleProcedure } from './messages.procedures.ts';
+import { acknowledgeProcedure, cancelProcedure, getProcedure, listProcedure, rescheduleProcedure, scheduleProcedure } from './messages.procedures.ts';
 
 export const messagesRouter = router({
   schedule: scheduleProcedure,
@@ -7,4 +7,5 @@ export const messagesRouter = router({
   list: listProcedure,
   cancel: cancelProcedure,
   reschedule: rescheduleProcedure,
+  acknowledge: acknowledgeProcedure,
 });

@@ -3,10 +3,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { messageWorkflowId } from '../../../workflows/shared.ts';
 import { AppError } from '../../shared/errors.ts';
 import { channelForSchedule } from '../channels/channels.service.ts';
-import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
+import { addEscalationLevels, policyForSchedule } from '../escalations/escalation.service.ts';
+import type { MessageToStart, MessageWorkflows } from '../../temporal/message-workflows.ts';
 import { Contact } from '../contacts/contact.entity.ts';
-import { renderTemplate } from '../templates/render.ts';
 import { Template } from '../templates/template.entity.ts';
+import { refuseUnsendable } from './sendable.ts';
 import { recordEvent } from './status-history.ts';
 import { Message } from './message.entity.ts';
 
@@ -18,6 +19,8 @@ export interface ScheduleRequest {
   parameters: Record<string, string>;
   /** The tenant's channel to send from; absent: its default channel, else the platform number. */
   channelId?: string | undefined;
+  /** The tenant's escalation policy to follow if nobody reads the message. */
+  escalationPolicyId?: string | undefined;
 }
 
 const YEAR_MS = 366 * 24 * 3600 * 1000;
@@ -39,6 +42,7 @@ function requestHash(request: ScheduleRequest): string {
     request.scheduleTime.toISOString(),
     parameters,
     ...(request.channelId ? [request.channelId] : []),
+    ...(request.escalationPolicyId ? [{ escalationPolicyId: request.escalationPolicyId }] : []),
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -74,35 +78,23 @@ export async function storeMessage(em: EntityManager, tenantId: string, asked: S
   const existing = await findByKey(em, tenantId, request.idempotencyKey);
   if (existing) return { message: replayOf(existing, hash), replayed: true };
 
-  if (!template) throw new AppError('UNPROCESSABLE_CONTENT', 'No such template in this tenant', { reason: 'TEMPLATE_NOT_FOUND' });
-  if (template.status !== 'APPROVED') {
-    throw new AppError('UNPROCESSABLE_CONTENT', `The template is ${template.status}, not APPROVED`, { reason: 'TEMPLATE_NOT_APPROVED' });
-  }
   const contact = await em.findOne(Contact, { id: request.contactId });
-  if (!contact) throw new AppError('UNPROCESSABLE_CONTENT', 'No such contact in this tenant', { reason: 'CONTACT_NOT_FOUND' });
-  if (contact.optedOut) throw new AppError('UNPROCESSABLE_CONTENT', 'The contact has opted out', { reason: 'CONTACT_OPTED_OUT' });
-  if (contact.marketingOptedOut && template.category === 'MARKETING') {
-    throw new AppError('UNPROCESSABLE_CONTENT', 'The contact has stopped marketing messages', { reason: 'CONTACT_OPTED_OUT' });
-  }
+  refuseUnsendable(template, contact, request.parameters);
   const channel = await channelForSchedule(em, request.channelId);
-  const rendered = renderTemplate(template, contact, request.parameters);
-  if (!rendered.ok) {
-    throw new AppError('BAD_REQUEST', `No value for template variable(s) ${rendered.missing.join(', ')}: add them to parameters`, {
-      reason: 'MISSING_PARAMETERS',
-    });
-  }
+  const escalation = request.escalationPolicyId ? await policyForSchedule(em, request.escalationPolicyId) : undefined;
 
   const id = randomUUID();
   const inserted = await em.transactional(async (tx) => {
     const rows = await tx.execute<{ id: string }[]>(
       `insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time,
-         workflow_id, channel_id, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?)
+         workflow_id, channel_id, escalation_policy_id, escalation_state, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)
        on conflict (tenant_id, idempotency_key) do nothing returning id`,
-      [id, tenantId, template.id, contact.id, request.idempotencyKey, hash, JSON.stringify(request.parameters), request.scheduleTime,
-        messageWorkflowId(id), channel?.id ?? null, now, now],
+      [id, tenantId, template.id, request.contactId, request.idempotencyKey, hash, JSON.stringify(request.parameters), request.scheduleTime,
+        messageWorkflowId(id), channel?.id ?? null, escalation?.id ?? null, escalation ? 'PENDING' : null, now, now],
     );
     if (rows[0]) await recordEvent(tx, id, 'SCHEDULED', 'API', { detail: `due ${request.scheduleTime.toISOString()}` });
+    if (rows[0] && escalation) await addEscalationLevels(tx, id, escalation.levels.length);
     return rows.length > 0;
   });
   // Two identical requests raced: the unique key let one insert; the other replays it.
@@ -111,7 +103,7 @@ export async function storeMessage(em: EntityManager, tenantId: string, asked: S
 }
 
 /** Step two: start the message's workflow (idempotent) and note that it has one. */
-export async function startMessageWorkflow(em: EntityManager, workflows: MessageWorkflows, message: Message): Promise<void> {
+export async function startMessageWorkflow(em: EntityManager, workflows: MessageWorkflows, message: MessageToStart): Promise<void> {
   await workflows.start(message);
   await em.execute('update message set workflow_started = true where id = ? and workflow_started = false', [message.id], 'run');
 }

@@ -1,0 +1,87 @@
+// When an escalation level fires, and when an escalation ends: one pure rule, decided from what PostgreSQL
+// holds about the root message. Import-free apart from types.
+import type { MessageStatus } from '../messages/status-rules.ts';
+import type { EscalationCondition } from './escalation-policy.entity.ts';
+
+export type LevelState = 'WAITING' | 'SENT' | 'SKIPPED' | 'CANCELLED';
+
+export interface LevelFacts {
+  level: number;
+  afterMs: number;
+  unless: EscalationCondition;
+  state: LevelState;
+  dueAt: Date | null;
+}
+
+export interface EscalationFacts {
+  rootStatus: MessageStatus;
+  scheduleTime: Date;
+  sentAt: Date | null;
+  failedAt: Date | null;
+  /** What the root has reached, as stored: READ implies DELIVERED; a reply implies both. */
+  evidence: { delivered: boolean; read: boolean; replied: boolean; acknowledged: boolean };
+  levels: LevelFacts[];
+  now: Date;
+}
+
+export type EscalationDecision =
+  | { kind: 'cancel' }
+  | { kind: 'resolve'; by: EscalationCondition }
+  | { kind: 'exhausted' }
+  /** Fire `level` now; `dueAts` are the due times of every level still waiting (the fired one included). */
+  | { kind: 'fire'; level: number; dueAts: Map<number, Date> }
+  /** Nothing due: look again at `until` (null: only when woken), after storing the due times known so far. */
+  | { kind: 'wait'; until: Date | null; dueAts: Map<number, Date> };
+
+/** While the root is not sent yet: look again just after its time, then every few seconds until it is. */
+export const DISPATCH_POLL_MS = 10_000;
+
+/** Whether the root has reached a level's condition. An acknowledgement stops any escalation. */
+export function conditionMet(unless: EscalationCondition, evidence: EscalationFacts['evidence']): EscalationCondition | undefined {
+  if (evidence.acknowledged) return 'ACKNOWLEDGED';
+  const reached =
+    unless === 'DELIVERED'
+      ? evidence.delivered || evidence.read || evidence.replied
+      : unless === 'READ'
+        ? evidence.read || evidence.replied
+        : unless === 'REPLIED'
+          ? evidence.replied
+          : false;
+  return reached ? unless : undefined;
+}
+
+/**
+ * The next waiting level decides: its condition met → RESOLVED (pending levels cancelled); its due time
+ * (the previous level's due time, or the root's sending, plus `after`) reached → it fires. A root that failed
+ * after the previous level fired makes the next level due at once. A cancelled root cancels it all.
+ */
+export function decideEscalation(facts: EscalationFacts): EscalationDecision {
+  if (facts.rootStatus === 'CANCELLED') return { kind: 'cancel' };
+  const waiting = facts.levels.filter((level) => level.state === 'WAITING').sort((a, b) => a.level - b.level);
+  const next = waiting[0];
+  if (!next) return { kind: 'exhausted' };
+  const met = conditionMet(next.unless, facts.evidence);
+  if (met) return { kind: 'resolve', by: met };
+
+  const previous = facts.levels.filter((level) => level.level < next.level).sort((a, b) => b.level - a.level)[0];
+  let base = previous ? previous.dueAt : facts.sentAt;
+  const failedSincePrevious =
+    facts.rootStatus === 'FAILED' && facts.failedAt !== null && (!previous?.dueAt || facts.failedAt.getTime() > previous.dueAt.getTime());
+  const dueAts = new Map<number, Date>();
+  if (base !== null) {
+    for (const level of waiting) {
+      base = new Date(base.getTime() + level.afterMs);
+      dueAts.set(level.level, base);
+    }
+  }
+  if (failedSincePrevious) {
+    const normal = dueAts.get(next.level);
+    if (!normal || normal.getTime() > facts.failedAt!.getTime()) dueAts.set(next.level, facts.failedAt!);
+  }
+  const due = dueAts.get(next.level);
+  if (due && due.getTime() <= facts.now.getTime()) return { kind: 'fire', level: next.level, dueAts };
+  if (due) return { kind: 'wait', until: due, dueAts };
+  // Not sent yet: its time, then a short poll until the dispatch has happened (webhooks also wake it).
+  const pollFrom = Math.max(facts.scheduleTime.getTime(), facts.now.getTime());
+  return { kind: 'wait', until: new Date(pollFrom + (facts.scheduleTime.getTime() > facts.now.getTime() ? 2_000 : DISPATCH_POLL_MS)), dueAts };
+}

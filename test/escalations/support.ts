@@ -1,0 +1,30 @@
+// An escalating tenant: a sending tenant with two more people to tell (a nurse, a manager) and a policy.
+import { expect } from 'vitest';
+import { bearer } from '../support/actors.ts';
+import { rest, type Harness } from '../support/harness.ts';
+import { sleep, type SendingTenant } from '../messages/support.ts';
+
+export interface PolicyLevel {
+  after: string;
+  unless: 'DELIVERED' | 'READ' | 'REPLIED' | 'ACKNOWLEDGED';
+  notify: { contactId: string; templateId: string };
+}
+
+export async function createPolicy(herald: Harness, tenant: SendingTenant, levels: PolicyLevel[]) {
+  const response = await rest(herald, 'POST', '/escalation-policies', { name: 'Unread → nurse → manager', levels }, bearer(tenant.token));
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return response.body.id as string;
+}
+
+/** Polls `GET /messages/{id}` until its escalation satisfies `accept`. */
+export async function waitForEscalation(herald: Harness, tenant: SendingTenant, id: string, accept: (escalation: any) => boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const message = (await rest(herald, 'GET', `/messages/${id}`, undefined, bearer(tenant.token))).body;
+    if ((message.escalation && accept(message.escalation)) || Date.now() > deadline) return message;
+    await sleep(200);
+  }
+}
+
+/** The messages the stand-in for Meta accepted for a phone number. */
+export const sendsTo = (herald: Harness, phone: string) => herald.sandbox.sent.filter((record) => record.to === phone && record.httpStatus === 200);
