@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Orm } from '../server/db/orm.ts';
 import { markCancelled, recordReschedule } from '../server/modules/messages/change-schedule.service.ts';
 import { debitForDispatch, type Prices } from '../server/modules/messages/dispatch.service.ts';
+import { reserveSendSlot } from '../server/modules/messages/send-pace.service.ts';
 import { SendInFlight, sendToProvider } from '../server/modules/messages/send.service.ts';
 import { settleDelivery } from '../server/modules/messages/settlement.service.ts';
 import type { TokenBox } from '../server/modules/channels/token-box.ts';
@@ -16,9 +17,14 @@ export interface ActivityDeps {
   /** Opens the sealed access token of the message's channel. */
   tokens: TokenBox;
   prices: Prices;
+  /** Sends per second from the platform number (WHATSAPP_RATE_LIMIT_PER_SECOND); channels carry their own. */
+  platformRatePerSecond?: number;
   /** The WhatsApp client's HTTP timeout (the Graph client's default is 10 s): a send needs this much lease left. */
   sendHttpTimeoutMs?: number;
 }
+
+/** Meta's default throughput per business number, in messages per second. */
+const DEFAULT_PLATFORM_RATE = 80;
 
 /** How long a send claim lasts when the workflow does not say (workflows started before the claim existed). */
 const DEFAULT_SEND_LEASE_MS = 120_000;
@@ -62,6 +68,8 @@ export function createActivities(deps: ActivityDeps) {
       if (!row) throw new Error('the database returned no row');
       return { text, upper: row.upper, length: row.length };
     },
+    /** The governor: the slot at which the message's number may send it (the workflow sleeps until then). */
+    reserveSendSlot: (messageId: string) => reserveSendSlot(em(), messageId, deps.platformRatePerSecond ?? DEFAULT_PLATFORM_RATE),
     debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId),
     sendMessage: (messageId: string, options: { leaseMs?: number } = {}) =>
       heartbeating((cancelled) =>

@@ -125,7 +125,13 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   installTemporalLogging(logger);
   const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
-    { orm, whatsapp: createGraphClient(await whatsappSettings(config)), tokens: await channelTokenBox(config), prices: config.prices },
+    {
+      orm,
+      whatsapp: createGraphClient(await whatsappSettings(config)),
+      tokens: await channelTokenBox(config),
+      prices: config.prices,
+      platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
+    },
   );
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
   const reconciler = startReconciler(orm, messageWorkflows(workflowSettings(config, temporal)), config.reconcileIntervalMs, logger);

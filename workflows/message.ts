@@ -8,6 +8,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -37,6 +38,8 @@ const SETTLE_FROM_DATABASE = 'settle-from-database';
 const CONTINUE_AFTER_RESCHEDULES = 'continue-after-reschedules';
 /** The short database steps run as local activities: no trip through the task queue, where sends wait. */
 const LOCAL_DATABASE_STEPS = 'local-database-steps';
+/** Before its debit a message takes a send slot of its number and sleeps until it: no number sends above its rate. */
+const CHANNEL_GOVERNOR = 'channel-governor';
 
 // The lease outlasts the attempt, so an attempt Temporal may still consider alive always holds its claim;
 // the worker's HTTP timeout (10 s) fits well inside both.
@@ -139,6 +142,12 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   phase = 'DISPATCHING';
   // A reschedule to a past time ends the wait while its database write may still run: it goes first.
   await condition(allHandlersFinished);
+  if (patched(CHANNEL_GOVERNOR)) {
+    // Waiting here, not in an activity, keeps a number's backlog out of the worker's activity slots, where
+
+    const slot = await localDb.reserveSendSlot(input.messageId);
+    if (slot.waitMs > 0) await sleep(slot.waitMs, { summary: `send slot of ${slot.channelKey} (${slot.ratePerSecond}/s) at ${slot.slotAt}` });
+  }
   const debit = await db().debitMessage(input.messageId);
   if (!debit.ok) {
     setStatus('FAILED');

@@ -47,6 +47,7 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
         whatsapp: createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }),
         tokens,
         prices: config.prices,
+        platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
       },
     ),
   );
