@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Orm } from '../server/db/orm.ts';
 import { markCancelled, recordReschedule } from '../server/modules/messages/change-schedule.service.ts';
 import { debitForDispatch, type Prices } from '../server/modules/messages/dispatch.service.ts';
-import { reserveSendSlot } from '../server/modules/messages/send-pace.service.ts';
+import { reserveSendSlot, SendPaced } from '../server/modules/messages/send-pace.service.ts';
 import { SendInFlight, sendToProvider } from '../server/modules/messages/send.service.ts';
 import { settleDelivery } from '../server/modules/messages/settlement.service.ts';
 import type { TokenBox } from '../server/modules/channels/token-box.ts';
@@ -25,14 +25,19 @@ export interface ActivityDeps {
 
 /** Meta's default throughput per business number, in messages per second. */
 const DEFAULT_PLATFORM_RATE = 80;
+/** How long a send may wait for its number's turn inside an activity slot (the workflow has done the long wait). */
+const MAX_TURN_WAIT_MS = 5_000;
 
 /** How long a send claim lasts when the workflow does not say (workflows started before the claim existed). */
 const DEFAULT_SEND_LEASE_MS = 120_000;
 
-/** A claim held by another attempt: retry when it expires, not on the usual backoff (it would burn attempts). */
+/** A claim held by another attempt, or the number's turn far off: retry then, not on the usual backoff. */
 function retryWhenFree(error: unknown): never {
   if (error instanceof SendInFlight) {
     throw ApplicationFailure.create({ type: 'SEND_IN_FLIGHT', message: error.message, nextRetryDelay: Math.max(error.retryAfterMs, 500) });
+  }
+  if (error instanceof SendPaced) {
+    throw ApplicationFailure.create({ type: 'SEND_PACED', message: error.message, nextRetryDelay: Math.max(error.retryAfterMs, 500) });
   }
   throw error;
 }
@@ -58,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
   // Each activity works in its own EntityManager; the worker's global one is never used for work.
   const em = () => deps.orm.em.fork() as EntityManager;
   const httpTimeoutMs = deps.sendHttpTimeoutMs ?? 10_000;
+  const pacing = { platformRatePerSecond: deps.platformRatePerSecond ?? DEFAULT_PLATFORM_RATE, maxWaitMs: MAX_TURN_WAIT_MS };
   return {
     async echoThroughDatabase(text: string): Promise<EchoResult> {
       const rows = await em().execute<{ upper: string; length: number }[]>('select upper(?) as upper, char_length(?)::int as length', [
@@ -69,11 +75,11 @@ export function createActivities(deps: ActivityDeps) {
       return { text, upper: row.upper, length: row.length };
     },
     /** The governor: the slot at which the message's number may send it (the workflow sleeps until then). */
-    reserveSendSlot: (messageId: string) => reserveSendSlot(em(), messageId, deps.platformRatePerSecond ?? DEFAULT_PLATFORM_RATE),
+    reserveSendSlot: (messageId: string) => reserveSendSlot(em(), messageId, pacing.platformRatePerSecond),
     debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId),
     sendMessage: (messageId: string, options: { leaseMs?: number } = {}) =>
       heartbeating((cancelled) =>
-        sendToProvider(em(), deps.whatsapp, deps.tokens, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs }, { cancelled }),
+        sendToProvider(em(), deps.whatsapp, deps.tokens, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs, pacing }, { cancelled }),
       ).catch(retryWhenFree),
     /** Looks at the stored evidence and refunds only if it shows a failure (woken by a status signal or a failed send). */
     settleDelivery: (messageId: string, sendGaveUp = false) => settleDelivery(em(), messageId, sendGaveUp).catch(retryWhenFree),
