@@ -45,6 +45,7 @@ const CHANNEL_GOVERNOR = 'channel-governor';
 // the worker's HTTP timeout (10 s) fits well inside both.
 const SEND_TIMEOUTS: SendTimeouts = { attemptMs: 30_000, heartbeatMs: 10_000, leaseMs: 120_000 };
 const RESCHEDULE_LIMIT = 100;
+const SLOT_TIMER_MIN_MS = 100;
 const SEND_RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 } as const;
 
 // Database work: short, retried until it succeeds (each activity is idempotent). The timeout is also how
@@ -146,7 +147,8 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     // Waiting here, not in an activity, keeps a number's backlog out of the worker's activity slots, where
 
     const slot = await localDb.reserveSendSlot(input.messageId);
-    if (slot.waitMs > 0) await sleep(slot.waitMs, { summary: `send slot of ${slot.channelKey} (${slot.ratePerSecond}/s) at ${slot.slotAt}` });
+    // A timer costs a workflow task round trip: a shorter wait is left to the send's own turn (activities/index.ts).
+    if (slot.waitMs > SLOT_TIMER_MIN_MS) await sleep(slot.waitMs, { summary: `send slot of ${slot.channelKey} (${slot.ratePerSecond}/s) at ${slot.slotAt}` });
   }
   const debit = await db().debitMessage(input.messageId);
   if (!debit.ok) {
