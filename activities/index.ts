@@ -5,6 +5,7 @@ import type { Orm } from '../server/db/orm.ts';
 import { markCancelled, recordReschedule } from '../server/modules/messages/change-schedule.service.ts';
 import { debitForDispatch, type Prices } from '../server/modules/messages/dispatch.service.ts';
 import { startMessageWorkflow } from '../server/modules/messages/schedule.service.ts';
+import { reserveSendSlot, SendPaced } from '../server/modules/messages/send-pace.service.ts';
 import { SendInFlight, sendToProvider } from '../server/modules/messages/send.service.ts';
 import { settleDelivery } from '../server/modules/messages/settlement.service.ts';
 import type { TokenBox } from '../server/modules/channels/token-box.ts';
@@ -21,17 +22,27 @@ export interface ActivityDeps {
   /** Starts the workflows of escalation level messages. */
   messageWorkflows: MessageWorkflows;
   prices: Prices;
+  /** Sends per second from the platform number (WHATSAPP_RATE_LIMIT_PER_SECOND); channels carry their own. */
+  platformRatePerSecond?: number;
   /** The WhatsApp client's HTTP timeout (the Graph client's default is 10 s): a send needs this much lease left. */
   sendHttpTimeoutMs?: number;
 }
 
+/** Meta's default throughput per business number, in messages per second. */
+const DEFAULT_PLATFORM_RATE = 80;
+/** How long a send may wait for its number's turn inside an activity slot (the workflow has done the long wait). */
+const MAX_TURN_WAIT_MS = 5_000;
+
 /** How long a send claim lasts when the workflow does not say (workflows started before the claim existed). */
 const DEFAULT_SEND_LEASE_MS = 120_000;
 
-/** A claim held by another attempt: retry when it expires, not on the usual backoff (it would burn attempts). */
+/** A claim held by another attempt, or the number's turn far off: retry then, not on the usual backoff. */
 function retryWhenFree(error: unknown): never {
   if (error instanceof SendInFlight) {
     throw ApplicationFailure.create({ type: 'SEND_IN_FLIGHT', message: error.message, nextRetryDelay: Math.max(error.retryAfterMs, 500) });
+  }
+  if (error instanceof SendPaced) {
+    throw ApplicationFailure.create({ type: 'SEND_PACED', message: error.message, nextRetryDelay: Math.max(error.retryAfterMs, 500) });
   }
   throw error;
 }
@@ -65,6 +76,7 @@ export function createActivities(deps: ActivityDeps) {
       if (!result.ok) await deps.messageWorkflows.wakeEscalation(messageId);
       return result;
     };
+  const pacing = { platformRatePerSecond: deps.platformRatePerSecond ?? DEFAULT_PLATFORM_RATE, maxWaitMs: MAX_TURN_WAIT_MS };
   return {
     async echoThroughDatabase(text: string): Promise<EchoResult> {
       const rows = await em().execute<{ upper: string; length: number }[]>('select upper(?) as upper, char_length(?)::int as length', [
@@ -75,10 +87,12 @@ export function createActivities(deps: ActivityDeps) {
       if (!row) throw new Error('the database returned no row');
       return { text, upper: row.upper, length: row.length };
     },
+    /** The governor: the slot at which the message's number may send it (the workflow sleeps until then). */
+    reserveSendSlot: (messageId: string) => reserveSendSlot(em(), messageId, pacing.platformRatePerSecond),
     debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId).then(wakeIfRefused(messageId)),
     sendMessage: (messageId: string, options: { leaseMs?: number } = {}) =>
       heartbeating((cancelled) =>
-        sendToProvider(em(), deps.whatsapp, deps.tokens, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs }, { cancelled }),
+        sendToProvider(em(), deps.whatsapp, deps.tokens, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs, pacing }, { cancelled }),
       )
         .catch(retryWhenFree)
         .then(wakeIfRefused(messageId)),

@@ -2,16 +2,18 @@
 // in the same run, on throw-away engines of its own, and ends with one `RESULT <json>` line.
 //   contacts   10,000 contacts through the import service (median of 5 rounds)
 //   debit      the locked debit vs pgbench tpcb-like, 8 clients, 1 and 100 tenants
+//   governor   two numbers at 20/s and 80/s, 400 messages each due at once: each one's achieved send rate
 //   lifecycle  N messages due at once until READ vs a bare workflow of the same shape; peak RSS of API and worker
 //   schedule   POST /messages/schedule at 50 concurrent, REST and tRPC
 import { benchContactsImport } from './contacts-import.bench.ts';
 import { benchDebit } from './debit.bench.ts';
+import { benchGovernor } from './governor.bench.ts';
 import { startEngines, type TemporalKind } from '../scripts/lib/engines.ts';
 import { printResult, say } from './lib/report.ts';
 import { benchLifecycle } from './lifecycle.bench.ts';
 import { benchSchedule } from './schedule.bench.ts';
 
-const NAMES = ['contacts', 'debit', 'lifecycle', 'schedule'] as const;
+const NAMES = ['contacts', 'debit', 'governor', 'lifecycle', 'schedule'] as const;
 type Name = (typeof NAMES)[number];
 
 const args = process.argv.slice(2);
@@ -43,6 +45,7 @@ try {
       printResult({ benchmark: 'contacts', contacts: CONTACTS, median_ms: Number(result.medianMs.toFixed(1)), validation_ms: Number(result.validationMs.toFixed(1)) });
     }
     if (name === 'debit') await benchDebit(engines);
+    if (name === 'governor') await benchGovernor(engines);
     if (name === 'lifecycle') await benchLifecycle(engines);
     if (name === 'schedule') await benchSchedule(engines);
   }

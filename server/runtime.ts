@@ -134,6 +134,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
       tokens: await channelTokenBox(config),
       prices: config.prices,
       messageWorkflows: workflows,
+      platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
     },
   );
   const reconciler = startReconciler(orm, workflows, config.reconcileIntervalMs, logger);

@@ -8,6 +8,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -37,11 +38,14 @@ const SETTLE_FROM_DATABASE = 'settle-from-database';
 const CONTINUE_AFTER_RESCHEDULES = 'continue-after-reschedules';
 /** The short database steps run as local activities: no trip through the task queue, where sends wait. */
 const LOCAL_DATABASE_STEPS = 'local-database-steps';
+/** Before its debit a message takes a send slot of its number and sleeps until it: no number sends above its rate. */
+const CHANNEL_GOVERNOR = 'channel-governor';
 
 // The lease outlasts the attempt, so an attempt Temporal may still consider alive always holds its claim;
 // the worker's HTTP timeout (10 s) fits well inside both.
 const SEND_TIMEOUTS: SendTimeouts = { attemptMs: 30_000, heartbeatMs: 10_000, leaseMs: 120_000 };
 const RESCHEDULE_LIMIT = 100;
+const SLOT_TIMER_MIN_MS = 100;
 const SEND_RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 } as const;
 
 // Database work: short, retried until it succeeds (each activity is idempotent). The timeout is also how
@@ -139,6 +143,13 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   phase = 'DISPATCHING';
   // A reschedule to a past time ends the wait while its database write may still run: it goes first.
   await condition(allHandlersFinished);
+  if (patched(CHANNEL_GOVERNOR)) {
+    // Waiting here, not in an activity, keeps a number's backlog out of the worker's activity slots, where
+
+    const slot = await localDb.reserveSendSlot(input.messageId);
+    // A timer costs a workflow task round trip: a shorter wait is left to the send's own turn (activities/index.ts).
+    if (slot.waitMs > SLOT_TIMER_MIN_MS) await sleep(slot.waitMs, { summary: `send slot of ${slot.channelKey} (${slot.ratePerSecond}/s) at ${slot.slotAt}` });
+  }
   const debit = await db().debitMessage(input.messageId);
   if (!debit.ok) {
     setStatus('FAILED');

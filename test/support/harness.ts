@@ -52,6 +52,7 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
       tokens,
       prices: config.prices,
       messageWorkflows: messageWorkflows(workflowSettings(config, temporal)),
+      platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
     },
   );
   return {

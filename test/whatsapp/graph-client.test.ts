@@ -67,6 +67,7 @@ describe('sending a template through the Graph API client', () => {
       httpStatus: 200,
       wamid,
       errorCode: undefined,
+      receivedAt: expect.any(Number),
     });
   });
 

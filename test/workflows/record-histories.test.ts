@@ -5,6 +5,7 @@ import { bearer } from '../support/actors.ts';
 import { rest, startHarness, startTestWorker, type Harness } from '../support/harness.ts';
 import { startMetaProxy } from '../messages/meta-proxy.ts';
 import { postStatus, schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
+import { registerChannel } from '../channels/support.ts';
 import { startMessageWith } from './custom-start.ts';
 import { saveHistory } from './histories.ts';
 
@@ -57,6 +58,20 @@ describe.skipIf(!version)('record message workflow histories', () => {
       await save(herald, 'send-refused-refunded', refused.body.id);
       await save(herald, 'cancelled', cancelled.body.id);
       await save(herald, 'rescheduled-then-read', moved.body.id);
+
+      // Two messages due at once on a channel limited to 1/s: the later one sleeps on the governor's timer.
+      const paced = await sendingTenant(herald, '10.00');
+      await registerChannel(herald, paced, { rateLimitPerSecond: 1 });
+      const dueAt = new Date(Date.now() + 2_000).toISOString();
+      const pair = [
+        await schedule(herald, paced, await paced.contact('4747'), { scheduleTime: dueAt }),
+        await schedule(herald, paced, await paced.contact('4848'), { scheduleTime: dueAt }),
+      ];
+      const pairSent = await Promise.all(pair.map((one) => waitForMessage(herald, paced.token, one.body.id, (message) => message.status === 'READ')));
+      const arrival = (message: any) => herald.sandbox.sent.find((record) => record.wamid === message.providerMessageId)!.receivedAt;
+      const pacedOne = pairSent.reduce((a, b) => (arrival(a) > arrival(b) ? a : b));
+      expect(Math.abs(arrival(pairSent[0]) - arrival(pairSent[1]))).toBeGreaterThanOrEqual(900);
+      await save(herald, 'paced-by-governor', pacedOne.id);
 
       // A run rescheduled past its limit continues as new: both runs are recorded.
       const long = await startMessageWith(herald, tenant, await tenant.contact('4545'), {

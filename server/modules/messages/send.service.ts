@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors.ts';
 import type { TokenBox } from '../channels/token-box.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
 import { failMessage } from './message-rows.ts';
+import { awaitSendTurn, type SendPacing } from './send-pace.service.ts';
 import { recordEvent } from './status-history.ts';
 import { drainOrphans } from './status-orphans.ts';
 import { isDispatchable, sqlStatusList, statusesMovedBy, type MessageStatus } from './status-rules.ts';
@@ -39,6 +40,8 @@ export interface SendPolicy {
   leaseMs: number;
   /** The Graph client's HTTP timeout: a call started with less lease than this left is not started. */
   httpTimeoutMs: number;
+  /** The number's send rate, enforced right before the call (absent: not paced, as in direct tests). */
+  pacing?: SendPacing;
 }
 
 export interface SendHooks {
@@ -110,6 +113,9 @@ export async function sendToProvider(
     row.channel_id !== null
       ? { phoneNumberId: row.channel_phone_number_id!, accessToken: tokens.open(row.channel_token_sealed!, row.channel_id) }
       : undefined;
+
+  // The number's turn comes before the claim, so the lease covers the call and not the wait.
+  if (policy.pacing) await awaitSendTurn(em, messageId, policy.pacing);
 
   // Measured before the claim is sent: the database's lease starts no earlier, so it ends no earlier.
   const leaseEnds = Date.now() + policy.leaseMs;

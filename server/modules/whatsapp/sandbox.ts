@@ -30,6 +30,8 @@ export interface SandboxSendRecord extends Omit<TemplateSend, 'from'> {
   httpStatus: number;
   wamid: string | undefined;
   errorCode: number | undefined;
+  /** When the call arrived (ms since the epoch): how fast a number really sent. */
+  receivedAt: number;
 }
 
 export interface SandboxOptions {
@@ -51,7 +53,7 @@ export interface SandboxOptions {
   wabaToken?: (wabaId: string, token: string) => Promise<boolean>;
   /** Called for each accepted `POST /{waba-id}/subscribed_apps`. */
   onSubscribe?: (wabaId: string) => void;
-  /** How many throttled (…0002) numbers are remembered at once; the least recently used is forgotten first. */
+  /** How many throttled (…0002, …0003) numbers are remembered at once; the least recently used is forgotten first. */
   maxThrottledNumbers?: number;
   webhookUrl: string;
   appSecret: string;
@@ -64,9 +66,19 @@ export interface SandboxOptions {
 }
 
 const DEFAULT_SANDBOX_DELAYS: SandboxDelays = { sent: 200, delivered: 1000, read: 2000 };
-/** Recipients ending 0002 are throttled this many times before a send is accepted. */
+/** Throttled recipients (…0002, …0003) are refused this many times before a send is accepted. */
 const THROTTLED_ATTEMPTS = 2;
 const MAX_THROTTLED_NUMBERS = 10_000;
+/** Throttled recipients: …0002 hits the number's throughput limit (130429), …0003 the pair rate limit (131056). */
+const THROTTLES: Record<string, { httpStatus: number; code: number; title: string; details: string }> = {
+  '0002': { httpStatus: 429, code: 130429, title: 'Rate limit hit', details: 'Cloud API message throughput has been reached.' },
+  '0003': {
+    httpStatus: 400,
+    code: 131056,
+    title: '(Business Account, Consumer Account) pair rate limit hit',
+    details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+  },
+};
 /** A template send is a few kilobytes; the simulator refuses anything much larger before parsing it. */
 const SEND_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -83,7 +95,8 @@ const SANDBOX_DISPLAY_NUMBER = '15550783881';
 
 /**
  * Meta's Graph API messages endpoint, simulated: the recipient's last four digits choose the outcome
- * (0000 accepted then failed, 0001 refused, 0002 throttled twice, anything else sent → delivered → read),
+ * (0000 accepted then failed, 0001 refused, 0002 throttled twice, 0003 pair-rate-limited twice, 0004 refused as
+ * marketing-stopped (131050), 0005 sent → delivered but never read, anything else sent → delivered → read),
  * and statuses come back as signed webhooks to `webhookUrl`, exactly as Meta would send them.
  */
 export async function registerWhatsAppSandbox(app: FastifyInstance, options: SandboxOptions): Promise<SandboxHandle> {
@@ -133,6 +146,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
       return reply.code(400).send(metaError(100, 'Invalid parameter', details));
     }
     const body = parsed.data;
+    const receivedAt = Date.now();
     const digits = body.to.replace(/^\+/, '');
     const identity: SandboxIdentity = {
       wabaId: options.wabaId ?? SANDBOX_WABA_ID,
@@ -149,6 +163,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
         httpStatus,
         wamid,
         errorCode,
+        receivedAt,
       });
 
     const ending = digits.slice(-4);
@@ -156,12 +171,17 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
       record(400, undefined, 131026);
       return reply.code(400).send(metaError(131026, 'Message undeliverable', 'Message Undeliverable.'));
     }
-    if (ending === '0002') {
+    if (ending === '0004') {
+      record(400, undefined, 131050);
+      return reply.code(400).send(metaError(131050, 'Unable to deliver message', 'The user has stopped marketing messages from this business.'));
+    }
+    const throttle = THROTTLES[ending];
+    if (throttle) {
       const attempts = (throttled.get(digits) ?? 0) + 1;
       if (attempts <= THROTTLED_ATTEMPTS) {
         remember(digits, attempts);
-        record(429, undefined, 130429);
-        return reply.code(429).send(metaError(130429, 'Rate limit hit', 'Cloud API message throughput has been reached.'));
+        record(throttle.httpStatus, undefined, throttle.code);
+        return reply.code(throttle.httpStatus).send(metaError(throttle.code, throttle.title, throttle.details));
       }
       // The next message to this number is throttled again, so every demo shows the retries.
       throttled.delete(digits);
@@ -176,7 +196,8 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     } else {
       webhooks.schedule(delays.sent, status('sent'));
       webhooks.schedule(delays.delivered, status('delivered'));
-      webhooks.schedule(delays.read, status('read'));
+      // …0005 never reads: what an escalation is for.
+      if (ending !== '0005') webhooks.schedule(delays.read, status('read'));
     }
     log.info({ to: `+${digits}`, template: body.template.name, wamid }, 'sandbox accepted a WhatsApp send');
     return reply.code(200).send(metaAccepted(body.to, digits, wamid));

@@ -1,0 +1,62 @@
+// The send governor, measured where Meta would see it: the stand-in's arrival time of each send call.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { schedule, sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
+import { registerChannel } from './support.ts';
+
+const PER_CHANNEL = 20;
+
+/** The most arrivals inside any one-second window. */
+function busiestSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j < sorted.length && sorted[j]! < sorted[i]! + 1_000) j++;
+    most = Math.max(most, j - i);
+  }
+  return most;
+}
+
+describe('the send governor', () => {
+  let herald: Harness;
+  beforeAll(async () => {
+    herald = await startHarness({ worker: true, sandboxDelays: SILENT_SANDBOX });
+  });
+  afterAll(() => herald?.close());
+
+  it('a channel limited to 2/s spreads 20 due messages at ≤ 2 per second, while another channel sends its 20 at once', { timeout: 120_000 }, async () => {
+    const tenant = await sendingTenant(herald, '10.00');
+    const limited = await registerChannel(herald, tenant, { name: 'Limited', rateLimitPerSecond: 2 });
+    const fast = await registerChannel(herald, tenant, { name: 'Fast', isDefault: false });
+    const contacts = [];
+    for (let i = 0; i < PER_CHANNEL * 2; i++) contacts.push(await tenant.contact());
+
+    // All 40 fall due at one instant, after every schedule call has answered.
+    const scheduleTime = new Date(Date.now() + 8_000).toISOString();
+    const answers = await Promise.all(
+      contacts.map((contactId, i) => schedule(herald, tenant, contactId, { scheduleTime, channelId: i % 2 === 0 ? limited.id : fast.id })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 201));
+    expect(Date.now()).toBeLessThan(Date.parse(scheduleTime));
+
+    const arrivals = (phoneNumberId: string) =>
+      herald.sandbox.sent.filter((record) => record.phoneNumberId === phoneNumberId && record.httpStatus === 200).map((record) => record.receivedAt);
+    const deadline = Date.now() + 60_000;
+    while (arrivals(limited.phoneNumberId).length < PER_CHANNEL || arrivals(fast.phoneNumberId).length < PER_CHANNEL) {
+      if (Date.now() > deadline) throw new Error(`sends missing: ${arrivals(limited.phoneNumberId).length} limited, ${arrivals(fast.phoneNumberId).length} fast`);
+      await sleep(200);
+    }
+    const slow = arrivals(limited.phoneNumberId).sort((a, b) => a - b);
+    const quick = arrivals(fast.phoneNumberId).sort((a, b) => a - b);
+
+    const offsets = `limited ${slow.map((t) => t - Date.parse(scheduleTime)).join(' ')} ms; fast ${quick.map((t) => t - Date.parse(scheduleTime)).join(' ')} ms`;
+    // At most its rate in any second (one more for the burst), so 20 sends take about 19 slots of 500 ms.
+    expect(busiestSecond(slow), offsets).toBeLessThanOrEqual(3);
+    expect(slow.at(-1)! - slow[0]!, offsets).toBeGreaterThanOrEqual(8_500);
+    // The other channel is not held behind the limited one's backlog: all out within seconds of falling due
+    // (the time a loaded test machine takes to run 20 workflows), long before the limited one is through.
+    expect(quick.at(-1)! - Date.parse(scheduleTime), offsets).toBeLessThan(6_000);
+    expect(quick.at(-1)!, offsets).toBeLessThan(slow.at(-1)! - 3_000);
+  });
+});
