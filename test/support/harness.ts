@@ -55,12 +55,11 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
       platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
     },
   );
+  // Once only: a test may stop the worker itself (a restart) before the harness closes.
+  let stopped: Promise<void> | undefined;
   return {
     worker: running.worker,
-    async stop() {
-      await running.stop();
-      await temporal.connection.close();
-    },
+    stop: () => (stopped ??= running.stop().then(() => temporal.connection.close())),
   };
 }
 
