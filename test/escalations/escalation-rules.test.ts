@@ -64,7 +64,7 @@ describe('the escalation rule', () => {
     const notYetDue = facts({ rootStatus: 'SCHEDULED', sentAt: null, scheduleTime: at(100), now: at(10) });
     expect(decideEscalation(notYetDue)).toMatchObject({ kind: 'wait', until: at(102) });
     const dispatching = facts({ rootStatus: 'DISPATCHING', sentAt: null, scheduleTime: at(0), now: at(10) });
-    expect(decideEscalation(dispatching)).toMatchObject({ kind: 'wait', until: at(20) });
+    expect(decideEscalation(dispatching)).toMatchObject({ kind: 'wait', until: at(13) });
   });
 });
 

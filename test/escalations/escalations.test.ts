@@ -132,6 +132,20 @@ describe('escalations: when nobody reads a message, the next person is told', ()
     expect(sendsTo(herald, phoneOf(patient))).toEqual([]);
   });
 
+  it('a root rescheduled to an earlier time: its escalation counts from the new sending', async () => {
+    const { tenant, contact, phoneOf } = await people();
+    const nurse = await contact('Nurse');
+    const policyId = await createPolicy(herald, tenant, [{ after: 'PT2S', unless: 'READ', notify: { contactId: nurse, templateId: tenant.templateId } }]);
+    const later = new Date(Date.now() + 120_000).toISOString();
+    const scheduled = await schedule(herald, tenant, await contact('Patient'), { escalationPolicyId: policyId, scheduleTime: later });
+    await sleep(500);
+    const moved = await rest(herald, 'POST', `/messages/${scheduled.body.id}/reschedule`, { scheduleTime: new Date().toISOString() }, bearer(tenant.token));
+    expect(moved.status).toBe(200);
+    const fired = await waitForEscalation(herald, tenant, scheduled.body.id, (escalation) => escalation.state !== 'PENDING', 20_000);
+    expect(fired.escalation).toMatchObject({ state: 'EXHAUSTED', levels: [{ state: 'SENT' }] });
+    await expect.poll(() => sendsTo(herald, phoneOf(nurse)).length, { timeout: 10_000 }).toBe(1);
+  });
+
   it("a level whose message cannot be paid for is recorded as such, and the next level still fires", async () => {
     // Enough for the root alone (UTILITY costs 0.0200).
     const { tenant, contact, phoneOf } = await people('0.02');

@@ -38,9 +38,12 @@ export async function cancelMessage(em: EntityManager, workflows: MessageWorkflo
   return cancelled;
 }
 
-export function rescheduleMessage(em: EntityManager, workflows: MessageWorkflows, id: string, scheduleTime: Date) {
+export async function rescheduleMessage(em: EntityManager, workflows: MessageWorkflows, id: string, scheduleTime: Date) {
   refuseBeyondAYear(scheduleTime);
-  return updateWorkflow(em, workflows, id, (workflowId) => workflows.reschedule(workflowId, scheduleTime));
+  const moved = await updateWorkflow(em, workflows, id, (workflowId) => workflows.reschedule(workflowId, scheduleTime));
+  // Its escalation waits for the root's time: it learns the new one now rather than look in vain at the old.
+  if (moved.message.escalationState === 'PENDING') await workflows.wakeEscalation(id);
+  return moved;
 }
 
 const WAITING = sqlStatusList(MESSAGE_STATUSES.filter(isWaiting));
