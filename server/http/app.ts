@@ -131,10 +131,19 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   // Actions that take no body (POST /messages/{id}/cancel) may be sent bare, as REST callers do; the
   // bridge otherwise insists on a JSON content type for every POST.
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', async (request, reply) => {
     const empty = Number(request.headers['content-length'] ?? 0) === 0 && request.body === undefined;
     if (request.method === 'POST' && !request.headers['content-type'] && empty) {
       request.headers['content-type'] = 'application/json';
+    }
+    // Every REST body Herald takes is a JSON object; `null`, an array or a bare value would otherwise reach a
+    // procedure whose fields all come from the path (PATCH /channels/{id}) as "no changes". (tRPC has its own.)
+    const body: unknown = request.body;
+    const json = /^application\/json/i.test(request.headers['content-type'] ?? '');
+    const notAnObject = body === null || (typeof body !== 'object' && body !== undefined) || Array.isArray(body);
+    const rest = !request.url.startsWith('/trpc/');
+    if ((request.method === 'POST' || request.method === 'PATCH') && rest && json && notAnObject) {
+      return reply.code(400).send({ code: 'BAD_REQUEST', message: 'The request body must be a JSON object' });
     }
   });
 

@@ -28,3 +28,11 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } | 
   // A tampered date JavaScript accepts may still be out of PostgreSQL's range.
   return isSaneDate(createdAt) ? { createdAt, id } : undefined;
 }
+
+/**
+ * Body fields the REST bridge must not coerce. trpc-to-openapi sets `coerce` on every bare z.boolean() and
+ * z.number() of an input, bodies included (so `{}` became `true`); wrapped in a preprocess they keep JSON's types.
+ */
+export const jsonBoolean = () => z.preprocess((value) => value, z.boolean());
+export const jsonInteger = (min: number, max: number) =>
+  z.preprocess((value) => value, z.number().int('must be a whole number').min(min).max(max));

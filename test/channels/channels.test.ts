@@ -107,8 +107,11 @@ describe('channels: a tenant registers its own WhatsApp numbers', () => {
       expect(answer.body.code).toBe('BAD_REQUEST');
     }
     const channel = await registerChannel(herald, admin);
-    const patch = await rest(herald, 'PATCH', `/channels/${channel.id}`, { phoneNumberId: '123' }, bearer(admin.token));
-    expect(patch.status).toBe(400);
+    for (const body of [{ phoneNumberId: '123' }, { isDefault: {} }, { isDefault: 'true' }, { rateLimitPerSecond: '80' }, null, [1]]) {
+      const patch = await rest(herald, 'PATCH', `/channels/${channel.id}`, body, bearer(admin.token));
+      expect(patch.status, JSON.stringify(body)).toBe(400);
+    }
+    expect((await rest(herald, 'GET', `/channels/${channel.id}`, undefined, bearer(admin.token))).body.isDefault).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTimestamp } from '../../shared/schemas.ts';
+import { isoTimestamp, jsonInteger } from '../../shared/schemas.ts';
 import { text } from '../../shared/storable.ts';
 import { CHANNEL_STATUSES, type Channel } from './channel.entity.ts';
 
@@ -18,7 +18,7 @@ export const displayPhoneNumberInput = z
   .string()
   .regex(/^\+?[0-9][0-9 ().-]{3,30}$/, 'must be a phone number such as +1 555 078 3881')
   .meta({ example: '+1 555 078 3881' });
-export const rateLimitInput = z.number().int('must be a whole number').min(1).max(1000).meta({ example: 80 });
+export const rateLimitInput = jsonInteger(1, 1000).meta({ example: 80 });
 export const channelStatusInput = z.enum(CHANNEL_STATUSES);
 
 /** A channel as the API shows it: never its token. */

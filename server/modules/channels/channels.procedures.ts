@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { page, pageInput } from '../../shared/schemas.ts';
+import { jsonBoolean, page, pageInput } from '../../shared/schemas.ts';
 import { text } from '../../shared/storable.ts';
 import { authedProcedure } from '../../trpc/init.ts';
 import {
@@ -39,7 +39,7 @@ export const createChannelProcedure = authedProcedure
       phoneNumberId: phoneNumberIdInput,
       accessToken: accessTokenInput,
       displayPhoneNumber: displayPhoneNumberInput.optional(),
-      isDefault: z.boolean().optional(),
+      isDefault: jsonBoolean().optional(),
       rateLimitPerSecond: rateLimitInput.optional().meta({ description: 'Sends per second at most, 1-1000 (default 80)' }),
     }),
   )
@@ -115,7 +115,7 @@ export const updateChannelProcedure = authedProcedure
       id: z.uuid(),
       name: channelNameInput.optional(),
       accessToken: accessTokenInput.optional(),
-      isDefault: z.boolean().optional(),
+      isDefault: jsonBoolean().optional(),
       rateLimitPerSecond: rateLimitInput.optional(),
       status: channelStatusInput.optional(),
     }),

@@ -40,6 +40,7 @@ export const sandboxInboundProcedure = authedProcedure
         "it then shows in `GET /inbound-messages`. Another tenant's channel is a 404.",
       protect: true,
     },
+    errorStatuses: [404],
   })
   .input(sandboxInboundInput)
   .output(sandboxInboundOutput)
