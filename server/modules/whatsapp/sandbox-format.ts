@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { ProviderStatusName } from './types.ts';
 
+/** The WABA of the sandbox's platform number (and of any number it does not know). */
+export const SANDBOX_WABA_ID = '102290129340398';
+
 const textParameter = z.looseObject({ type: z.literal('text'), text: z.string().min(1) });
 
 /** The template send request, checked as Meta would (the sandbox serves only template messages). */

@@ -5,6 +5,7 @@ import {
   metaAccepted,
   metaError,
   newWamid,
+  SANDBOX_WABA_ID,
   type SandboxIdentity,
   sandboxSendSchema,
   statusEnvelope,
@@ -90,7 +91,6 @@ export interface SandboxHandle {
 const BEARER = /^Bearer (\S+)$/;
 /** How many tokens from Embedded Signup's exchange the sandbox remembers (the oldest is forgotten first). */
 const MAX_ISSUED_TOKENS = 10_000;
-const SANDBOX_WABA_ID = '102290129340398';
 const SANDBOX_DISPLAY_NUMBER = '15550783881';
 
 /**
