@@ -1,6 +1,8 @@
 // Keeping templates as Meta sees them: Meta's template webhooks, and the periodic sync that repairs what a lost one left stale.
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
+import type { TokenBox } from '../channels/token-box.ts';
+import { safeEqualStrings } from '../whatsapp/signature.ts';
 import { listTemplates } from '../whatsapp/graph-templates.ts';
 import type { TemplateEvent } from '../whatsapp/webhook-templates.ts';
 import { categoryFromMeta, qualityFromMeta, rejectedReasonFor, statusFromMeta } from './meta-state.ts';
@@ -64,6 +66,14 @@ async function tokenForWaba(em: EntityManager, settings: TemplateMetaSettings, w
       [wabaId],
     );
   return row ? settings.box.open(row.access_token_sealed, row.id) : undefined;
+}
+
+/** Whether `token` is that of a channel registered in the WABA (the mounted sandbox lets it manage the WABA's templates). */
+export async function wabaHasToken(em: EntityManager, box: TokenBox, wabaId: string, token: string): Promise<boolean> {
+  const rows = await em
+    .getConnection()
+    .execute<{ id: string; access_token_sealed: string }[]>('select id, access_token_sealed from channel where waba_id = ?', [wabaId]);
+  return rows.some((row: { id: string; access_token_sealed: string }) => safeEqualStrings(box.open(row.access_token_sealed, row.id), token));
 }
 
 export interface WabaSyncResult {

@@ -134,3 +134,17 @@ export function inboundEnvelope(identity: SandboxIdentity, event: SandboxInbound
     ],
   };
 }
+
+/** One change of a template webhook: `field` is message_template_status_update, message_template_quality_update or template_category_update. */
+export interface SandboxTemplateChange {
+  field: string;
+  value: Record<string, unknown>;
+}
+
+/** The webhook envelope Meta posts about a WABA's templates. */
+export function templateEnvelope(wabaId: string, changes: SandboxTemplateChange[]) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [{ id: wabaId, time: Math.floor(Date.now() / 1000), changes }],
+  };
+}
