@@ -15,6 +15,7 @@ import type { WhatsAppSender } from '../server/modules/whatsapp/types.ts';
 import type { EchoResult } from '../workflows/shared.ts';
 import type { TemplateMetaSettings } from '../server/modules/templates/template-meta.service.ts';
 import { syncWabaTemplates, wabasWithTemplates } from '../server/modules/templates/template-sync.service.ts';
+import { GraphRefusal } from '../server/modules/whatsapp/graph-account.ts';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -121,7 +122,13 @@ export function createActivities(deps: ActivityDeps) {
     /** Repairs one WABA's templates from Meta's listing. */
     syncWabaTemplates: (wabaId: string) => {
       if (!deps.templateMeta) throw ApplicationFailure.nonRetryable('this worker was started without template settings');
-      return syncWabaTemplates(em(), deps.templateMeta, wabaId);
+      return syncWabaTemplates(em(), deps.templateMeta, wabaId).catch((error: unknown) => {
+        // A token Meta refuses (revoked, not this WABA's) stays refused: the next scheduled run tries again.
+        if (error instanceof GraphRefusal && error.httpStatus !== undefined && error.httpStatus < 500 && error.httpStatus !== 429) {
+          throw ApplicationFailure.nonRetryable(error.message, 'META_REFUSED');
+        }
+        throw error;
+      });
     },
   };
 }

@@ -73,7 +73,7 @@ export function registerSandboxTemplates(scope: FastifyInstance, options: Sandbo
     return template;
   };
   // Meta's ids are digit strings; kept below 2^53 so a webhook's number form stays exact.
-  const newId = () => String(randomInt(100_000_000_000_000, 900_000_000_000_000));
+  const newId = () => `${randomInt(1, 9)}${String(randomInt(0, 100_000_000_000_000)).padStart(14, '0')}`;
   const inWaba = (wabaId: string) => [...templates.values()].filter((template) => template.wabaId === wabaId);
   const found = (wabaId: string, id: string) => {
     const template = templates.get(id);
