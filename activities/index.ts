@@ -13,6 +13,9 @@ import { escalationStep } from '../server/modules/escalations/escalation.service
 import type { MessageWorkflows } from '../server/temporal/message-workflows.ts';
 import type { WhatsAppSender } from '../server/modules/whatsapp/types.ts';
 import type { EchoResult } from '../workflows/shared.ts';
+import type { TemplateMetaSettings } from '../server/modules/templates/template-meta.service.ts';
+import { syncWabaTemplates, wabasWithTemplates } from '../server/modules/templates/template-sync.service.ts';
+import { GraphRefusal } from '../server/modules/whatsapp/graph-account.ts';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -26,6 +29,8 @@ export interface ActivityDeps {
   platformRatePerSecond?: number;
   /** The WhatsApp client's HTTP timeout (the Graph client's default is 10 s): a send needs this much lease left. */
   sendHttpTimeoutMs?: number;
+  /** Where templates are looked up on Meta, and with which tokens (the template sync). */
+  templateMeta?: TemplateMetaSettings;
 }
 
 /** Meta's default throughput per business number, in messages per second. */
@@ -112,6 +117,19 @@ export function createActivities(deps: ActivityDeps) {
       return { done: step.done, wakeAt: step.wakeAt, state: step.state, levelsStarted: step.started.map((level) => level.id) };
     },
     recordReschedule: (messageId: string, scheduleTime: string) => recordReschedule(em(), messageId, scheduleTime),
+    /** The WABAs the template sync visits. */
+    templateSyncWabas: () => wabasWithTemplates(em()),
+    /** Repairs one WABA's templates from Meta's listing. */
+    syncWabaTemplates: (wabaId: string) => {
+      if (!deps.templateMeta) throw ApplicationFailure.nonRetryable('this worker was started without template settings');
+      return syncWabaTemplates(em(), deps.templateMeta, wabaId).catch((error: unknown) => {
+        // A token Meta refuses (revoked, not this WABA's) stays refused: the next scheduled run tries again.
+        if (error instanceof GraphRefusal && error.httpStatus !== undefined && error.httpStatus < 500 && error.httpStatus !== 429) {
+          throw ApplicationFailure.nonRetryable(error.message, 'META_REFUSED');
+        }
+        throw error;
+      });
+    },
   };
 }
 

@@ -150,6 +150,8 @@ const schema = z.object({
   MESSAGE_PRICE_AUTHENTICATION: price('0.0150'),
   MESSAGE_STATUS_WAIT: duration('72h'),
   MESSAGE_RECONCILE_INTERVAL: duration('30s'),
+  TEMPLATE_SYNC_INTERVAL: duration('15m'),
+  SANDBOX_TEMPLATE_APPROVAL_DELAY: duration('2s'),
 });
 
 export type Config = z.infer<typeof schema> & {
@@ -158,6 +160,8 @@ export type Config = z.infer<typeof schema> & {
   prices: Record<'MARKETING' | 'UTILITY' | 'AUTHENTICATION', Units>;
   messageStatusWaitMs: number;
   reconcileIntervalMs: number;
+  templateSyncIntervalMs: number;
+  sandboxTemplateApprovalDelayMs: number;
   /**
    * Where and as whom messages are sent; in sandbox mode, the simulator this API serves itself. The token is
    * unset in sandbox mode without WHATSAPP_ACCESS_TOKEN: whatsappSettings() supplies the generated one.
@@ -243,6 +247,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAppSecret: values.WHATSAPP_APP_SECRET ?? values.META_APP_SECRET,
     messageStatusWaitMs: durationMs(values.MESSAGE_STATUS_WAIT),
     reconcileIntervalMs: durationMs(values.MESSAGE_RECONCILE_INTERVAL),
+    templateSyncIntervalMs: durationMs(values.TEMPLATE_SYNC_INTERVAL),
+    sandboxTemplateApprovalDelayMs: durationMs(values.SANDBOX_TEMPLATE_APPROVAL_DELAY),
   };
 }
 

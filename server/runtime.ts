@@ -14,6 +14,8 @@ import { loadSigningKeys } from './modules/auth/keys.ts';
 import type { ChannelSettings } from './modules/channels/channels.service.ts';
 import { loadTokenBox, type TokenBox } from './modules/channels/token-box.ts';
 import { createTemporalClient } from './temporal/client.ts';
+import { templateMetaSettings } from './modules/templates/template-meta.service.ts';
+import { ensureTemplateSyncSchedule } from './modules/templates/template-sync.schedule.ts';
 import { echoRunner } from './temporal/echo-workflow.ts';
 import { messageWorkflows, type WorkflowSettings } from './temporal/message-workflows.ts';
 import type { RunningWorker } from './temporal/worker.ts';
@@ -126,17 +128,24 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   installTemporalLogging(logger);
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
   const workflows = messageWorkflows(workflowSettings(config, temporal));
+  const tokens = await channelTokenBox(config);
   const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
     {
       orm,
       whatsapp: createGraphClient(await whatsappSettings(config)),
-      tokens: await channelTokenBox(config),
+      tokens,
       prices: config.prices,
       messageWorkflows: workflows,
       platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
+      templateMeta: templateMetaSettings(config, tokens),
     },
   );
+  // The worker, not the API, owns the sync's schedule: it runs the sync, and a deployment without workers needs none.
+  // Sandbox mode has nothing to sync: the simulator's templates live in the API's memory and its webhooks are not lost.
+  if (config.whatsappMode === 'cloud') {
+    await ensureTemplateSyncSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: config.templateSyncIntervalMs });
+  }
   const reconciler = startReconciler(orm, workflows, config.reconcileIntervalMs, logger);
   return {
     worker: worker.worker,

@@ -16,6 +16,7 @@ import { recordProviderStatuses } from '../modules/messages/provider-status.serv
 import { channelTokenOf } from '../modules/channels/channels.service.ts';
 import { pendingRootsOf } from '../modules/escalations/escalation.service.ts';
 import { recordInboundMessages } from '../modules/inbound/inbound.service.ts';
+import { applyTemplateEvents, wabaHasToken } from '../modules/templates/template-sync.service.ts';
 import { freshTokenForAnyCode } from '../modules/whatsapp/sandbox-accounts.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
@@ -95,6 +96,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       // A reply may resolve the escalations of messages sent to its writer.
       for (const rootId of await pendingRootsOf(em, writers)) await services.messageWorkflows.wakeEscalation(rootId);
     },
+    onTemplateEvents: (events) => applyTemplateEvents(services.orm.em.fork(), events, services.logger),
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.
@@ -112,6 +114,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       },
       // Embedded Signup, simulated: any code from the platform app yields a fresh token, which becomes the channel's.
       signup: { app: services.channels.signup.app, tokenForCode: freshTokenForAnyCode },
+      // A channel's token reaches its WABA (templates, subscriptions), as on Meta.
+      wabaToken: (wabaId, token) => wabaHasToken(services.orm.em.fork(), services.channels.box, wabaId, token),
+      templateApprovalDelayMs: services.config.sandboxTemplateApprovalDelayMs,
       webhookUrl: `http://127.0.0.1:${services.config.PORT}/webhook/meta`,
       appSecret: services.webhookSecret!,
     });

@@ -14,6 +14,7 @@ import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
 import type { Services } from '../../server/services.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
+import { templateMetaSettings } from '../../server/modules/templates/template-meta.service.ts';
 import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { startSandboxServer, type SandboxDelays, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
@@ -53,6 +54,7 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
       prices: config.prices,
       messageWorkflows: messageWorkflows(workflowSettings(config, temporal)),
       platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
+      templateMeta: templateMetaSettings(config, tokens),
     },
   );
   // Once only: a test may stop the worker itself (a restart) before the harness closes.

@@ -29,6 +29,9 @@ describe('templates', () => {
       ...seedTemplate,
       language: 'en_US',
       category: 'UTILITY',
+      quality: 'UNKNOWN',
+      rejectedReason: null,
+      channelId: null,
       createdAt: expect.any(String),
     });
 
@@ -72,10 +75,8 @@ describe('templates', () => {
       ['language', { language: 'en-US' }],
       ['category', { category: 'PROMOTIONAL' }],
       ['status', { status: 'approved' }],
-      ['status', { status: undefined }],
       ['metaTemplateId', { metaTemplateId: '' }],
       ['metaTemplateId', { metaTemplateId: 'm'.repeat(129) }],
-      ['metaTemplateId', { metaTemplateId: undefined }],
       ['content', { content: '' }],
       ['content', { content: `{{1}} ${'x'.repeat(1020)}` }],
       ['variables', { variables: 'name' }],
@@ -90,6 +91,20 @@ describe('templates', () => {
       expect(response.body.data.issues.map((issue: { path: string }) => issue.path), JSON.stringify(change)).toContain(field);
     }
     expect((await list(admin)).body.items).toEqual([]);
+  });
+
+  it("needs a status where the caller's status stands (nothing submitted to Meta); Meta's id is optional", async () => {
+    const admin = await registerTenant(herald);
+    const { status: _status, ...withoutStatus } = seedTemplate;
+    const refused = await create(admin, withoutStatus);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'BAD_REQUEST', data: { reason: 'STATUS_REQUIRED' } });
+    expect(refused.body.message).toContain('submit');
+
+    const { metaTemplateId: _id, ...withoutId } = seedTemplate;
+    const created = await create(admin, withoutId);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ status: 'APPROVED', metaTemplateId: null });
   });
 
   it('accepts the locale codes Meta uses', async () => {

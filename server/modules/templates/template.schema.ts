@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { text } from '../../shared/storable.ts';
 import { isoTimestamp } from '../../shared/schemas.ts';
 import { CONTACT_FIELD, CONTACT_FIELD_HINT } from './render.ts';
-import { TEMPLATE_CATEGORIES, TEMPLATE_STATUSES, type Template } from './template.entity.ts';
+import { TEMPLATE_CATEGORIES, TEMPLATE_QUALITIES, TEMPLATE_STATUSES, type Template } from './template.entity.ts';
 
 // Meta's own rules for a template's name and locale code (en, en_US, pt_BR, zh_CN…).
 export const templateNameInput = z
@@ -33,6 +33,9 @@ export const templateOutput = z
     content: z.string(),
     variables: z.array(z.string()),
     metaTemplateId: z.string().nullable(),
+    quality: z.enum(TEMPLATE_QUALITIES),
+    rejectedReason: z.string().nullable(),
+    channelId: z.uuid().nullable(),
     createdAt: isoTimestamp,
   })
   .meta({ id: 'Template' });
@@ -46,5 +49,8 @@ export const toTemplateOutput = (template: Template): z.infer<typeof templateOut
   content: template.content,
   variables: [...template.variables],
   metaTemplateId: template.metaTemplateId ?? null,
+  quality: template.quality,
+  rejectedReason: template.rejectedReason ?? null,
+  channelId: template.channelId ?? null,
   createdAt: template.createdAt.toISOString(),
 });

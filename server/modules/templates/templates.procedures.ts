@@ -13,6 +13,7 @@ import {
   toTemplateOutput,
 } from './template.schema.ts';
 import { createTemplate, listTemplates } from './templates.service.ts';
+import { templateMetaSettings } from './template-meta.service.ts';
 
 export const createTemplateProcedure = authedProcedure
   .meta({
@@ -23,11 +24,15 @@ export const createTemplateProcedure = authedProcedure
       summary: 'Register a WhatsApp message template',
       description:
         'ADMIN only. `content` uses positional placeholders {{1}}…{{n}}; `variables[i]` names the contact field ' +
-        'that fills {{i+1}}: `name`, `phone` or `attributes.<key>`. 409 when the name already exists in that language.',
+        'that fills {{i+1}}: `name`, `phone` or `attributes.<key>`. 409 when the name already exists in that language. ' +
+        'The template belongs to `channelId`, else the default channel, else the platform number, and so to its WABA. ' +
+        '`submit: true` creates it on Meta for review (status PENDING until Meta answers). In cloud mode without `submit`, ' +
+        "Herald looks it up on Meta by name and language and takes Meta's id, status, category and quality (422 when Meta " +
+        "does not know it); in sandbox mode, or where no WABA is known, the caller's `status` stands.",
       protect: true,
       successDescription: 'Created',
     },
-    errorStatuses: [409],
+    errorStatuses: [409, 422],
     successStatus: 201,
   })
   .input(
@@ -35,15 +40,18 @@ export const createTemplateProcedure = authedProcedure
       name: templateNameInput.meta({ example: 'welcome_message' }),
       content: templateContentInput.meta({ example: 'Hello {{1}}, welcome!' }),
       variables: templateVariablesInput.meta({ example: ['name'] }),
-      metaTemplateId: metaTemplateIdInput.meta({ example: 'meta_12345' }),
-      status: templateStatusInput.meta({ example: 'APPROVED' }),
+      metaTemplateId: metaTemplateIdInput.optional().meta({ example: 'meta_12345' }),
+      status: templateStatusInput.optional().meta({ example: 'APPROVED' }),
       language: templateLanguageInput.default('en_US').meta({ example: 'en_US' }),
       category: templateCategoryInput.default('UTILITY').meta({ example: 'UTILITY' }),
+      channelId: z.uuid().optional(),
+      submit: z.boolean().optional().meta({ example: false }),
     }),
   )
   .output(templateOutput)
   .mutation(async ({ ctx, input }) => {
-    const template = await createTemplate(ctx.em, ctx.principal.tenantId!, input);
+    const settings = templateMetaSettings(ctx.services.config, ctx.services.channels.box);
+    const template = await createTemplate(ctx.em, settings, ctx.principal.tenantId!, input);
     return toTemplateOutput(template);
   });
 

@@ -4,15 +4,20 @@ import { findPage } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
 import { checkTemplate } from './render.ts';
 import { Template, type TemplateCategory, type TemplateStatus } from './template.entity.ts';
+import { lookUpOnMeta, submitToMeta, templateAccount, type MetaView, type TemplateMetaSettings } from './template-meta.service.ts';
 
 export interface NewTemplate {
   name: string;
   content: string;
   variables: string[];
-  metaTemplateId: string | null;
-  status: TemplateStatus;
+  metaTemplateId?: string | undefined;
+  /** Stands only where Meta is not asked (sandbox mode, or no WABA in cloud mode). */
+  status?: TemplateStatus | undefined;
   language: string;
   category: TemplateCategory;
+  channelId?: string | undefined;
+  /** Create the template on Meta for review instead of looking it up. */
+  submit?: boolean | undefined;
 }
 
 const taken = (input: NewTemplate) =>
@@ -20,13 +25,48 @@ const taken = (input: NewTemplate) =>
     reason: 'TEMPLATE_EXISTS',
   });
 
-/** An ADMIN registers a Meta-approved (or pending) template; one per tenant, name and language. */
-export async function createTemplate(em: EntityManager, tenantId: string, input: NewTemplate) {
+/** What Meta says of the template when Meta is asked: submitted, or looked up (cloud mode with a WABA); else undefined. */
+async function askMeta(em: EntityManager, settings: TemplateMetaSettings, input: NewTemplate) {
+  const account = await templateAccount(em, settings, input.channelId);
+  let meta: MetaView | undefined;
+  if (input.submit) meta = await submitToMeta(settings, account, input);
+  else if (settings.mode === 'cloud' && account.wabaId) meta = await lookUpOnMeta(settings, { ...account, wabaId: account.wabaId }, input);
+  return { channelId: account.channelId, meta };
+}
+
+/**
+ * An ADMIN registers a template; one per tenant, name and language. Where Meta is asked (submit, or a
+ * look-up in cloud mode) its id and state are stored; elsewhere the caller's status stands.
+ */
+export async function createTemplate(em: EntityManager, settings: TemplateMetaSettings, tenantId: string, input: NewTemplate) {
   const problem = checkTemplate(input.content, input.variables);
   if (problem) throw new AppError('BAD_REQUEST', problem, { reason: 'INVALID_TEMPLATE' });
   if (await em.count(Template, { tenantId, name: input.name, language: input.language })) throw taken(input);
 
-  const template = em.create(Template, { id: randomUUID(), tenantId, ...input });
+  const { channelId, meta } = await askMeta(em, settings, input);
+  if (!meta && input.status === undefined) {
+    throw new AppError('BAD_REQUEST', 'status is required unless the template is submitted to Meta ("submit": true)', { reason: 'STATUS_REQUIRED' });
+  }
+  const template = em.create(Template, {
+    id: randomUUID(),
+    tenantId,
+    name: input.name,
+    language: input.language,
+    content: input.content,
+    variables: input.variables,
+    channelId,
+    ...(meta
+      ? {
+          category: meta.category,
+          status: meta.status,
+          metaTemplateId: meta.metaTemplateId,
+          quality: meta.quality,
+          rejectedReason: meta.rejectedReason,
+          wabaId: meta.wabaId,
+          metaSyncedAt: new Date(),
+        }
+      : { category: input.category, status: input.status!, metaTemplateId: input.metaTemplateId ?? null, quality: 'UNKNOWN' as const, rejectedReason: null }),
+  });
   try {
     await em.flush();
   } catch (error) {

@@ -25,11 +25,12 @@ type Json = Record<string, unknown>;
 const asObject = (value: unknown): Json | undefined =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
 
-async function graphCall(
+/** One Graph API call; Meta's error (or no answer) is a GraphRefusal. `body` is sent as JSON. */
+export async function graphCall(
   location: GraphLocation,
   method: 'GET' | 'POST',
   path: string,
-  options: { token?: string; query?: Record<string, string> } = {},
+  options: { token?: string; query?: Record<string, string>; body?: unknown } = {},
 ): Promise<Json> {
   const url = new URL(`${location.baseUrl.replace(/\/+$/, '')}/${encodeURIComponent(location.version)}${path}`);
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
@@ -38,7 +39,12 @@ async function graphCall(
   try {
     response = await (location.fetch ?? globalThis.fetch)(url, {
       method,
-      headers: { accept: 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+      headers: {
+        accept: 'application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       signal: AbortSignal.timeout(location.timeoutMs ?? 10_000),
     });
     text = await response.text();

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { ProviderStatusName } from './types.ts';
 
+/** The WABA of the sandbox's platform number (and of any number it does not know). */
+export const SANDBOX_WABA_ID = '102290129340398';
+
 const textParameter = z.looseObject({ type: z.literal('text'), text: z.string().min(1) });
 
 /** The template send request, checked as Meta would (the sandbox serves only template messages). */
@@ -129,5 +132,19 @@ export function inboundEnvelope(identity: SandboxIdentity, event: SandboxInbound
         ],
       },
     ],
+  };
+}
+
+/** One change of a template webhook: `field` is message_template_status_update, message_template_quality_update or template_category_update. */
+export interface SandboxTemplateChange {
+  field: string;
+  value: Record<string, unknown>;
+}
+
+/** The webhook envelope Meta posts about a WABA's templates. */
+export function templateEnvelope(wabaId: string, changes: SandboxTemplateChange[]) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [{ id: wabaId, time: Math.floor(Date.now() / 1000), changes }],
   };
 }

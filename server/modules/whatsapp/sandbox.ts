@@ -5,12 +5,14 @@ import {
   metaAccepted,
   metaError,
   newWamid,
+  SANDBOX_WABA_ID,
   type SandboxIdentity,
   sandboxSendSchema,
   statusEnvelope,
 } from './sandbox-format.ts';
 import { boundedSet, registerSandboxAccounts, type SandboxSignup } from './sandbox-accounts.ts';
 import { createWebhookDispatcher, type SandboxLog } from './sandbox-webhooks.ts';
+import { registerSandboxTemplates, type SandboxTemplateControl } from './sandbox-templates.ts';
 import { safeEqualStrings } from './signature.ts';
 import type { TemplateSend } from './types.ts';
 
@@ -63,7 +65,12 @@ export interface SandboxOptions {
   onSend?: (record: SandboxSendRecord) => void;
   wabaId?: string;
   displayPhoneNumber?: string;
+  /** How long the simulated review of a submitted template takes before it is approved (default 2 s); null: never. */
+  templateApprovalDelayMs?: number | null;
 }
+
+/** A submitted template is approved this long after it was submitted, unless told otherwise. */
+const DEFAULT_TEMPLATE_APPROVAL_DELAY_MS = 2_000;
 
 const DEFAULT_SANDBOX_DELAYS: SandboxDelays = { sent: 200, delivered: 1000, read: 2000 };
 /** Throttled recipients (…0002, …0003) are refused this many times before a send is accepted. */
@@ -85,12 +92,13 @@ const SEND_BODY_LIMIT_BYTES = 64 * 1024;
 export interface SandboxHandle {
   /** Numbers whose throttling count is being kept (bounded by `maxThrottledNumbers`). */
   throttledNumbers(): number;
+  /** The per-WABA template registry and its controls. */
+  templates: SandboxTemplateControl;
 }
 
 const BEARER = /^Bearer (\S+)$/;
 /** How many tokens from Embedded Signup's exchange the sandbox remembers (the oldest is forgotten first). */
 const MAX_ISSUED_TOKENS = 10_000;
-const SANDBOX_WABA_ID = '102290129340398';
 const SANDBOX_DISPLAY_NUMBER = '15550783881';
 
 /**
@@ -235,10 +243,18 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
       displayPhoneNumber: known?.displayPhoneNumber ?? options.displayPhoneNumber ?? SANDBOX_DISPLAY_NUMBER,
     };
   };
+  let templates: SandboxTemplateControl | undefined;
   // Routes that check their own credentials (the code exchange has no bearer at all), beside the number routes.
   await app.register(
     async (scope) => {
       scope.setErrorHandler(metaErrors);
+      templates = registerSandboxTemplates(scope, {
+        accessToken: options.accessToken,
+        issued,
+        wabaToken: options.wabaToken,
+        webhooks,
+        approvalDelayMs: options.templateApprovalDelayMs === null ? undefined : (options.templateApprovalDelayMs ?? DEFAULT_TEMPLATE_APPROVAL_DELAY_MS),
+      });
       registerSandboxAccounts(scope, {
         accessToken: options.accessToken,
         signup: options.signup ?? { tokenForCode: async () => undefined },
@@ -260,7 +276,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     },
     { prefix: options.prefix ?? '/sandbox/graph' },
   );
-  return { throttledNumbers: () => throttled.size };
+  return { throttledNumbers: () => throttled.size, templates: templates! };
 }
 
 export interface SandboxNumber {
@@ -298,6 +314,7 @@ export async function startSandboxServer(options: {
   log?: SandboxLog;
   /** The platform app Embedded Signup's exchange must name (META_APP_ID, META_APP_SECRET); absent: any. */
   app?: { appId: string; appSecret: string } | undefined;
+  templateApprovalDelayMs?: number | null;
 }): Promise<SandboxServer> {
   const app = Fastify({ logger: false });
   const sent: SandboxSendRecord[] = [];
@@ -339,6 +356,7 @@ export async function startSandboxServer(options: {
     },
     subscriptions,
     throttledNumbers: handle.throttledNumbers,
+    templates: handle.templates,
     close: () => app.close(),
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqualStrings, verifySignature } from './signature.ts';
 import type { ProviderStatus } from './types.ts';
 import { messagesOf, parseWebhookEnvelope, statusesOf, type InboundWhatsAppMessage } from './webhook-payload.ts';
+import { templateEventsOf, type TemplateEvent } from './webhook-templates.ts';
 
 const WEBHOOK_PATH = '/webhook/meta';
 /** Meta's payloads are a few kilobytes; anything near this is not from Meta. */
@@ -14,6 +15,8 @@ export interface WebhookRouteOptions {
   onStatuses: (statuses: ProviderStatus[]) => Promise<void>;
   /** What users wrote (`value.messages`); as quick, and as tolerant of repeats, as onStatuses. Absent: not read. */
   onMessages?: (messages: InboundWhatsAppMessage[]) => Promise<void>;
+  /** Meta's template status, quality and category changes; as quick and as tolerant of repeats. Absent: not read. */
+  onTemplateEvents?: (events: TemplateEvent[]) => Promise<void>;
 }
 
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -56,15 +59,19 @@ function statusNotifications(options: WebhookRouteOptions) {
     const messages = options.onMessages
       ? messagesOf(parsed.envelope, (problem, index) => request.log.warn({ index, problem }, 'webhook inbound message skipped'))
       : [];
+    const templateEvents = options.onTemplateEvents
+      ? templateEventsOf(parsed.envelope, (problem) => request.log.warn({ problem }, 'webhook template change skipped'))
+      : [];
     try {
       if (statuses.length > 0) await options.onStatuses(statuses);
       if (messages.length > 0) await options.onMessages!(messages);
+      if (templateEvents.length > 0) await options.onTemplateEvents!(templateEvents);
     } catch (error) {
       // Not a 200, so Meta delivers the payload again (at least once); the handlers must tolerate the repeat.
-      request.log.error({ err: error, statuses: statuses.length, messages: messages.length }, 'webhook payload could not be processed');
+      request.log.error({ err: error, statuses: statuses.length, messages: messages.length, templateEvents: templateEvents.length }, 'webhook payload could not be processed');
       return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: 'Webhook could not be processed; retry later' });
     }
-    return reply.code(200).send({ received: statuses.length + messages.length });
+    return reply.code(200).send({ received: statuses.length + messages.length + templateEvents.length });
   };
 }
 
