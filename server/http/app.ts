@@ -16,6 +16,7 @@ import { recordProviderStatuses } from '../modules/messages/provider-status.serv
 import { channelTokenOf } from '../modules/channels/channels.service.ts';
 import { pendingRootsOf } from '../modules/escalations/escalation.service.ts';
 import { recordInboundMessages } from '../modules/inbound/inbound.service.ts';
+import { applyConsentKeywords, recordUserPreferences } from '../modules/contacts/consent-webhooks.service.ts';
 import { freshTokenForAnyCode } from '../modules/whatsapp/sandbox-accounts.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
@@ -91,10 +92,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger),
     onMessages: async (messages) => {
       const em = services.orm.em.fork();
-      const writers = await recordInboundMessages(em, { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger);
+      const writings = await recordInboundMessages(em, { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger);
+      // STOP / START change the writer's consent before anything is sent to them again.
+      await applyConsentKeywords(em, writings, services.logger);
       // A reply may resolve the escalations of messages sent to its writer.
+      const writers = [...new Set(writings.map((writing) => writing.contactId))];
       for (const rootId of await pendingRootsOf(em, writers)) await services.messageWorkflows.wakeEscalation(rootId);
     },
+    onUserPreferences: (changes) =>
+      recordUserPreferences(services.orm.em.fork(), { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, changes, services.logger),
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
 import type { ProviderStatus } from '../whatsapp/types.ts';
+import { settleDelivery } from './settlement.service.ts';
 import { drainOrphans, keepOrphan } from './status-orphans.ts';
 import type { ReportedStatus } from './status-rules.ts';
 import { applyStatusReport, type StatusReport } from './status-report.ts';
@@ -20,6 +21,28 @@ const findMessage = async (em: EntityManager, wamid: string) =>
 /** A status touches only a message sent from the number it names (webhooks of every channel share one URL). */
 const fromThatNumber = (message: MatchedMessage, status: ProviderStatus) =>
   message.from_phone_number_id === null || message.from_phone_number_id === status.phoneNumberId;
+
+// Meta's pricing kept on the message; billable false sticks (once Meta says it will not charge, it does not).
+// Returns whether this status is the first to say so.
+const STORE_PRICING = `
+  with previous as (select provider_billable from message where id = ? for no key update)
+  update message set provider_pricing = ?::jsonb, provider_billable = coalesce(message.provider_billable, true) and ?, updated_at = now()
+  from previous where message.id = ?
+  returning previous.provider_billable is distinct from false and message.provider_billable = false as newly_unbillable`;
+
+/**
+ * Stores the status's pricing, if it carries any, as the evidence a refund is decided on; when it is the first
+ * word that Meta does not bill the message, settles it at once (the refund path, at most once), since the
+ * message's workflow may have finished already.
+ */
+async function recordPricing(em: EntityManager, messageId: string, status: ProviderStatus, logger: Logger): Promise<void> {
+  const pricing = status.pricing;
+  if (!pricing) return;
+  const [row] = await em.execute<{ newly_unbillable: boolean }[]>(STORE_PRICING, [messageId, JSON.stringify(pricing), pricing.billable, messageId]);
+  if (!row?.newly_unbillable) return;
+  const settled = await settleDelivery(em, messageId, false);
+  logger.info({ messageId, refunded: settled.refunded }, 'Meta reports the message as not billable');
+}
 
 /**
  * What the webhook does with Meta's statuses: record each once in the message's history, update its
@@ -46,6 +69,7 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
     }
     if (message) {
       const outcome = await em.transactional((tx) => applyStatusReport(tx, message!.id, report));
+      await recordPricing(em, message.id, status, logger);
       // A root with a pending escalation decides again: its due times start at the sending, delivered or read
       // may resolve it, a failure fires the next level.
       if (message.escalation_state === 'PENDING') await workflows.wakeEscalation(message.id);
@@ -63,6 +87,7 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
         continue;
       }
       await drainOrphans(em, status.wamid, message.id);
+      await recordPricing(em, message.id, status, logger);
       if (message.escalation_state === 'PENDING') await workflows.wakeEscalation(message.id);
     }
     const signalled = await workflows.signalStatus(message.workflow_id, {
