@@ -92,9 +92,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger),
     onMessages: async (messages) => {
       const em = services.orm.em.fork();
-      const writings = await recordInboundMessages(em, { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger);
-      // STOP / START change the writer's consent before anything is sent to them again.
-      await applyConsentKeywords(em, writings, services.logger);
+      // A STOP is stored and honoured together: a crash between the two would leave a redelivery nothing new to act on.
+      const writings = await em.transactional(async (tx) => {
+        const stored = await recordInboundMessages(tx, { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger);
+        await applyConsentKeywords(tx, stored, services.logger);
+        return stored;
+      });
       // A reply may resolve the escalations of messages sent to its writer.
       const writers = [...new Set(writings.map((writing) => writing.contactId))];
       for (const rootId of await pendingRootsOf(em, writers)) await services.messageWorkflows.wakeEscalation(rootId);

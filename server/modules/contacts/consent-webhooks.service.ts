@@ -3,17 +3,20 @@ import type { Logger } from 'pino';
 import type { InboundWriting } from '../inbound/inbound.service.ts';
 import type { UserPreferenceChange } from '../whatsapp/webhook-payload.ts';
 import { consentKeyword } from './consent.ts';
-import { recordConsentChange } from './consent.service.ts';
+import { applyConsentChange, recordConsentChange } from './consent.service.ts';
 
 // Consent as contacts and Meta report it through webhooks: both may be redelivered and out of order, which
 // applyConsentChange absorbs (a repeat changes nothing, an older change than the latest recorded is stale).
 
-/** STOP / UNSUBSCRIBE opt the writer out of everything, START back in; any other text changes nothing. */
-export async function applyConsentKeywords(em: EntityManager, writings: InboundWriting[], logger: Logger): Promise<void> {
+/**
+ * STOP / UNSUBSCRIBE opt the writer out of everything, START back in; any other text changes nothing. Runs in the
+ * caller's transaction, the one that stored the messages.
+ */
+export async function applyConsentKeywords(tx: EntityManager, writings: InboundWriting[], logger: Logger): Promise<void> {
   for (const writing of writings) {
     const keyword = consentKeyword(writing.text);
     if (!keyword) continue;
-    const outcome = await recordConsentChange(em, {
+    const outcome = await applyConsentChange(tx, {
       contactId: writing.contactId,
       scope: 'ALL',
       optedOut: keyword.optedOut,

@@ -23,23 +23,28 @@ const fromThatNumber = (message: MatchedMessage, status: ProviderStatus) =>
   message.from_phone_number_id === null || message.from_phone_number_id === status.phoneNumberId;
 
 // Meta's pricing kept on the message; billable false sticks (once Meta says it will not charge, it does not).
-// Returns whether this status is the first to say so.
+// The same pricing again (Meta repeats it on each status) writes nothing.
 const STORE_PRICING = `
-  with previous as (select provider_billable from message where id = ? for no key update)
-  update message set provider_pricing = ?::jsonb, provider_billable = coalesce(message.provider_billable, true) and ?, updated_at = now()
-  from previous where message.id = ?
-  returning previous.provider_billable is distinct from false and message.provider_billable = false as newly_unbillable`;
+  update message set provider_pricing = ?::jsonb, provider_billable = coalesce(provider_billable, true) and ?, updated_at = now()
+  where id = ? and provider_pricing is distinct from ?::jsonb`;
 
 /**
- * Stores the status's pricing, if it carries any, as the evidence a refund is decided on; when it is the first
- * word that Meta does not bill the message, settles it at once (the refund path, at most once), since the
- * message's workflow may have finished already.
+ * Stores the status's pricing, if it carries any, as the evidence a refund is decided on (committed first). When
+ * Meta does not bill a message that is still charged, settles it at once through the refund path (at most one
+ * refund, under the message's lock), since its workflow may have finished; a redelivered webhook after a crash
+ * in between finds it still charged and settles it then.
  */
 async function recordPricing(em: EntityManager, messageId: string, status: ProviderStatus, logger: Logger): Promise<void> {
   const pricing = status.pricing;
   if (!pricing) return;
-  const [row] = await em.execute<{ newly_unbillable: boolean }[]>(STORE_PRICING, [messageId, JSON.stringify(pricing), pricing.billable, messageId]);
-  if (!row?.newly_unbillable) return;
+  const json = JSON.stringify(pricing);
+  await em.execute(STORE_PRICING, [json, pricing.billable, messageId, json], 'run');
+  if (pricing.billable) return;
+  const [owed] = await em.execute<{ id: string }[]>(
+    `select id from message where id = ? and provider_billable = false and charge_state = 'CHARGED'`,
+    [messageId],
+  );
+  if (!owed) return;
   const settled = await settleDelivery(em, messageId, false);
   logger.info({ messageId, refunded: settled.refunded }, 'Meta reports the message as not billable');
 }
