@@ -17,6 +17,7 @@ import { channelTokenOf } from '../modules/channels/channels.service.ts';
 import { pendingRootsOf } from '../modules/escalations/escalation.service.ts';
 import { recordInboundMessages } from '../modules/inbound/inbound.service.ts';
 import { applyTemplateEvents, wabaHasToken } from '../modules/templates/template-sync.service.ts';
+import { applyConsentKeywords, recordUserPreferences } from '../modules/contacts/consent-webhooks.service.ts';
 import { freshTokenForAnyCode } from '../modules/whatsapp/sandbox-accounts.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
@@ -92,11 +93,19 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger),
     onMessages: async (messages) => {
       const em = services.orm.em.fork();
-      const writers = await recordInboundMessages(em, { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger);
+      // A STOP is stored and honoured together: a crash between the two would leave a redelivery nothing new to act on.
+      const writings = await em.transactional(async (tx) => {
+        const stored = await recordInboundMessages(tx, { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, messages, services.logger);
+        await applyConsentKeywords(tx, stored, services.logger);
+        return stored;
+      });
       // A reply may resolve the escalations of messages sent to its writer.
+      const writers = [...new Set(writings.map((writing) => writing.contactId))];
       for (const rootId of await pendingRootsOf(em, writers)) await services.messageWorkflows.wakeEscalation(rootId);
     },
     onTemplateEvents: (events) => applyTemplateEvents(services.orm.em.fork(), events, services.logger),
+    onUserPreferences: (changes) =>
+      recordUserPreferences(services.orm.em.fork(), { platformPhoneNumberId: services.config.whatsapp.phoneNumberId }, changes, services.logger),
   });
   if (services.config.whatsappMode === 'sandbox' && options.mountSandbox !== false) {
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.

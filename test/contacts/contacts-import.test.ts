@@ -28,8 +28,8 @@ describe('importing contacts', () => {
 
     const items = await listAll(admin);
     expect(items).toEqual([
-      { id: expect.any(String), phone: '+15551234567', name: 'Alice', attributes: { city: 'NY' }, optedOut: false, createdAt: expect.any(String) },
-      { id: expect.any(String), phone: '+15559876543', name: 'Bob', attributes: {}, optedOut: false, createdAt: expect.any(String) },
+      { id: expect.any(String), phone: '+15551234567', name: 'Alice', attributes: { city: 'NY' }, optedOut: false, optOut: 'NONE', createdAt: expect.any(String) },
+      { id: expect.any(String), phone: '+15559876543', name: 'Bob', attributes: {}, optedOut: false, optOut: 'NONE', createdAt: expect.any(String) },
     ]);
   });
 

@@ -269,6 +269,7 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
         scheduleTime: scheduled.body.scheduleTime,
         parameters: {},
         cost: '0.0200',
+        priceReason: null,
         chargeState: 'CHARGED',
         providerMessageId: expect.stringMatching(/^wamid\./),
         failureReason: null,

@@ -4,9 +4,11 @@ import { inboundMessageOnly, metadata, severalStatuses, status } from './fixture
 
 describe("reading statuses out of Meta's webhook envelope", () => {
   it('flattens every entry, change and status in payload order, skipping status names Herald does not track', () => {
+    // Meta's pricing of the message, kept as the evidence of what it charges.
+    const pricing = { billable: true, category: 'utility', type: 'regular', pricingModel: 'PMP' };
     expect(extractStatuses(severalStatuses)).toEqual([
-      { wamid: 'wamid.AAA', status: 'sent', timestamp: new Date(1750263773_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined, phoneNumberId: metadata.phone_number_id },
-      { wamid: 'wamid.AAA', status: 'delivered', timestamp: new Date(1750263775_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined, phoneNumberId: metadata.phone_number_id },
+      { wamid: 'wamid.AAA', status: 'sent', timestamp: new Date(1750263773_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined, phoneNumberId: metadata.phone_number_id, pricing },
+      { wamid: 'wamid.AAA', status: 'delivered', timestamp: new Date(1750263775_000), recipientId: '15551234567', errorCode: undefined, errorTitle: undefined, phoneNumberId: metadata.phone_number_id, pricing },
       {
         wamid: 'wamid.BBB',
         status: 'failed',

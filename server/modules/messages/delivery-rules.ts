@@ -17,6 +17,8 @@ export interface DeliveryFacts {
   /** An earlier send attempt holds an unexpired claim: it may still be talking to WhatsApp. */
   sendClaimLive: boolean;
   providerStatuses: StoredProviderStatus[];
+  /** Meta's `pricing.billable` as stored from its statuses: false once any said Meta charges nothing. */
+  providerBillable?: boolean | null | undefined;
 }
 
 export type FailureReason = 'PROVIDER_REJECTED' | 'PROVIDER_UNAVAILABLE' | 'DELIVERY_FAILED' | 'CHANNEL_DISABLED';
@@ -70,7 +72,8 @@ export function judgeDelivery(facts: DeliveryFacts, sendGaveUp: boolean): Delive
     kind: 'settle',
     failure,
     markFailed: unavailable,
-    refund: failure !== undefined && facts.chargeState === 'CHARGED',
+    // A failure costs the tenant nothing, and neither does a message Meta itself does not bill.
+    refund: (failure !== undefined || facts.providerBillable === false) && facts.chargeState === 'CHARGED',
     done: failure !== undefined || isRead(facts.status) || (sendGaveUp && noWamid),
   };
 }

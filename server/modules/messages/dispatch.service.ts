@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
-import type { Units } from '../../shared/money.ts';
+import { units, type Units } from '../../shared/money.ts';
 import { ledgerError } from '../billing/ledger.service.ts';
 import { renderTemplate } from '../templates/render.ts';
 import type { TemplateCategory } from '../templates/template.entity.ts';
@@ -31,6 +31,8 @@ interface DispatchFacts {
   /** null: the platform number. */
   channel_status: string | null;
   contact_marketing_opted_out: boolean | null;
+  /** A UTILITY template and an inbound message from the contact on this channel in the last 24 hours. */
+  service_window_open: boolean | null;
 }
 
 const readDispatchFacts = async (em: EntityManager, messageId: string): Promise<DispatchFacts | undefined> =>
@@ -45,9 +47,15 @@ const readDispatchFacts = async (em: EntityManager, messageId: string): Promise<
 const settledResult = (status: string, chargeState: string, failureReason: string | null): DebitResult =>
   status === 'FAILED' || status === 'CANCELLED' ? { ok: false, reason: failureReason ?? status } : { ok: true, charged: chargeState === 'CHARGED' };
 
-type Plan = { refuse: string; detail: string } | { debit: { price: Units; bodyParameters: string[] } };
+/** Why a message costs other than its category's price (stored on the message, shown as `priceReason`). */
+export type PriceReason = 'FREE_SERVICE_WINDOW';
 
-/** Whether a SCHEDULED message may be sent and what it costs: its channel active, the template still APPROVED, the contact opted in, every parameter known. */
+type Plan = { refuse: string; detail: string } | { debit: { price: Units; priceReason: PriceReason | null; bodyParameters: string[] } };
+
+/**
+ * Whether a SCHEDULED message may be sent and what it costs: its channel active, the template still APPROVED, the
+ * contact opted in (out of ALL refuses any template, out of MARKETING a MARKETING one), every parameter known.
+ */
 function planDispatch(facts: DispatchFacts, prices: Prices): Plan {
   if (facts.channel_status === 'DISABLED') return { refuse: 'CHANNEL_DISABLED', detail: 'the channel is disabled' };
   if (facts.template_status !== 'APPROVED') return { refuse: 'TEMPLATE_NOT_APPROVED', detail: `the template is ${facts.template_status ?? 'gone'}` };
@@ -61,7 +69,9 @@ function planDispatch(facts: DispatchFacts, prices: Prices): Plan {
     facts.parameters,
   );
   if (!rendered.ok) return { refuse: 'MISSING_PARAMETERS', detail: `no value for ${rendered.missing.join(', ')}` };
-  return { debit: { price: prices[facts.category], bodyParameters: rendered.parameters } };
+  // Meta charges nothing for a UTILITY template inside the window the contact opened by writing.
+  if (facts.service_window_open) return { debit: { price: units(0), priceReason: 'FREE_SERVICE_WINDOW', bodyParameters: rendered.parameters } };
+  return { debit: { price: prices[facts.category], priceReason: null, bodyParameters: rendered.parameters } };
 }
 
 /** A refusal fails the message, under its row lock, unless it has left SCHEDULED meanwhile (a cancel, a racing retry). */
@@ -74,7 +84,15 @@ async function refuseDispatch(em: EntityManager, messageId: string, reason: stri
   });
 }
 
-type DebitCall = { outcome: 'DISPATCHED' | 'SETTLED' | 'STALE' | 'MISSING'; status: string; charge_state: string; failure_reason: string | null; template_status: string | null; contact_opted_out: boolean | null };
+type DebitCall = {
+  outcome: 'DISPATCHED' | 'SETTLED' | 'STALE' | 'MISSING';
+  status: string;
+  charge_state: string;
+  failure_reason: string | null;
+  template_status: string | null;
+  contact_opted_out: boolean | null;
+  contact_marketing_opted_out: boolean | null;
+};
 
 /**
  * The debit. Reads the message, template and contact without locks and renders the parameters; then one
@@ -90,16 +108,17 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
   const plan = planDispatch(facts, prices);
   if ('refuse' in plan) return refuseDispatch(em, messageId, plan.refuse, plan.detail);
 
-  const { price, bodyParameters } = plan.debit;
+  const { price, priceReason, bodyParameters } = plan.debit;
   const call = async (alreadyCharged: boolean) =>
     (
-      await em.execute<DebitCall[]>('select * from dispatch_message_debit(?, ?, ?, ?::jsonb, ?, ?)', [
+      await em.execute<DebitCall[]>('select * from dispatch_message_debit(?, ?, ?, ?::jsonb, ?, ?, ?)', [
         messageId,
         price,
         facts.category,
         JSON.stringify(bodyParameters),
         `Message to ${facts.phone}`,
         alreadyCharged,
+        priceReason,
       ])
     )[0]!;
   let answer: DebitCall;
@@ -118,7 +137,15 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
   if (answer.outcome === 'MISSING') throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
   if (answer.outcome === 'SETTLED') return settledResult(answer.status, answer.charge_state, answer.failure_reason);
   if (answer.outcome === 'STALE') {
-    const stale = planDispatch({ ...facts, template_status: answer.template_status, contact_opted_out: answer.contact_opted_out }, prices);
+    const stale = planDispatch(
+      {
+        ...facts,
+        template_status: answer.template_status,
+        contact_opted_out: answer.contact_opted_out,
+        contact_marketing_opted_out: answer.contact_marketing_opted_out,
+      },
+      prices,
+    );
     // Changed back already (re-approved, opted in again): decide afresh from what is stored now.
     return 'refuse' in stale ? refuseDispatch(em, messageId, stale.refuse, stale.detail) : debitForDispatch(em, prices, messageId);
   }

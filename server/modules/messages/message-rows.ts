@@ -23,6 +23,8 @@ export interface MessageRow {
   failure_reason: string | null;
   provider_error_code: number | null;
   workflow_id: string;
+  /** Meta's `pricing.billable` from its statuses (null: never said). */
+  provider_billable: boolean | null;
   send_claimed_until: Date | null;
   send_attempts: number;
   /** Whether another attempt's send claim still runs, by the database's clock. */

@@ -25,6 +25,10 @@ export const Message = defineEntity({
     chargeState: p.enum(CHARGE_STATES),
     cost: p.bigint('bigint').nullable(),
     category: p.string().length(16).nullable(),
+    /** Why it cost other than its category's price (FREE_SERVICE_WINDOW), decided at dispatch. */
+    priceReason: p.string().length(32).nullable(),
+    /** Meta's `pricing.billable` from its statuses; false once any status said so (the evidence for a refund). */
+    providerBillable: p.boolean().nullable(),
     bodyParameters: p.json<string[]>().nullable(),
     providerMessageId: p.string().length(128).nullable(),
     /** The business number it left from, stored with its wamid. */

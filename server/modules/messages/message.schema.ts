@@ -40,6 +40,10 @@ export const messageOutput = z
     scheduleTime: isoTimestamp,
     parameters: z.record(z.string(), z.string()),
     cost: creditsOutput.nullable().meta({ description: 'Credits charged at dispatch (null before)' }),
+    priceReason: z
+      .enum(['FREE_SERVICE_WINDOW'])
+      .nullable()
+      .meta({ description: "Why it cost other than its category's price: FREE_SERVICE_WINDOW is a UTILITY template inside the contact's 24-hour window" }),
     chargeState: z.enum(CHARGE_STATES),
     providerMessageId: z.string().nullable().meta({ description: "WhatsApp's message id (wamid)" }),
     failureReason: z.string().nullable(),
@@ -102,6 +106,7 @@ export const toMessageOutput = (message: Message): z.infer<typeof messageOutput>
   scheduleTime: message.scheduleTime.toISOString(),
   parameters: message.parameters,
   cost: message.cost === null || message.cost === undefined ? null : formatCredits(BigInt(message.cost)),
+  priceReason: (message.priceReason as 'FREE_SERVICE_WINDOW' | null | undefined) ?? null,
   chargeState: message.chargeState,
   providerMessageId: message.providerMessageId ?? null,
   failureReason: message.failureReason ?? null,

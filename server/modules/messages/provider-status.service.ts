@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
 import type { ProviderStatus } from '../whatsapp/types.ts';
+import { settleDelivery } from './settlement.service.ts';
 import { drainOrphans, keepOrphan } from './status-orphans.ts';
 import type { ReportedStatus } from './status-rules.ts';
 import { applyStatusReport, type StatusReport } from './status-report.ts';
@@ -20,6 +21,33 @@ const findMessage = async (em: EntityManager, wamid: string) =>
 /** A status touches only a message sent from the number it names (webhooks of every channel share one URL). */
 const fromThatNumber = (message: MatchedMessage, status: ProviderStatus) =>
   message.from_phone_number_id === null || message.from_phone_number_id === status.phoneNumberId;
+
+// Meta's pricing kept on the message; billable false sticks (once Meta says it will not charge, it does not).
+// The same pricing again (Meta repeats it on each status) writes nothing.
+const STORE_PRICING = `
+  update message set provider_pricing = ?::jsonb, provider_billable = coalesce(provider_billable, true) and ?, updated_at = now()
+  where id = ? and provider_pricing is distinct from ?::jsonb`;
+
+/**
+ * Stores the status's pricing, if it carries any, as the evidence a refund is decided on (committed first). When
+ * Meta does not bill a message that is still charged, settles it at once through the refund path (at most one
+ * refund, under the message's lock), since its workflow may have finished; a redelivered webhook after a crash
+ * in between finds it still charged and settles it then.
+ */
+async function recordPricing(em: EntityManager, messageId: string, status: ProviderStatus, logger: Logger): Promise<void> {
+  const pricing = status.pricing;
+  if (!pricing) return;
+  const json = JSON.stringify(pricing);
+  await em.execute(STORE_PRICING, [json, pricing.billable, messageId, json], 'run');
+  if (pricing.billable) return;
+  const [owed] = await em.execute<{ id: string }[]>(
+    `select id from message where id = ? and provider_billable = false and charge_state = 'CHARGED'`,
+    [messageId],
+  );
+  if (!owed) return;
+  const settled = await settleDelivery(em, messageId, false);
+  logger.info({ messageId, refunded: settled.refunded }, 'Meta reports the message as not billable');
+}
 
 /**
  * What the webhook does with Meta's statuses: record each once in the message's history, update its
@@ -46,6 +74,7 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
     }
     if (message) {
       const outcome = await em.transactional((tx) => applyStatusReport(tx, message!.id, report));
+      await recordPricing(em, message.id, status, logger);
       // A root with a pending escalation decides again: its due times start at the sending, delivered or read
       // may resolve it, a failure fires the next level.
       if (message.escalation_state === 'PENDING') await workflows.wakeEscalation(message.id);
@@ -63,6 +92,7 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
         continue;
       }
       await drainOrphans(em, status.wamid, message.id);
+      await recordPricing(em, message.id, status, logger);
       if (message.escalation_state === 'PENDING') await workflows.wakeEscalation(message.id);
     }
     const signalled = await workflows.signalStatus(message.workflow_id, {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import type { TokenBox } from '../channels/token-box.ts';
+import { applyConsentChange } from '../contacts/consent.service.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
 import { failMessage } from './message-rows.ts';
 import { awaitSendTurn, type SendPacing } from './send-pace.service.ts';
@@ -161,7 +162,7 @@ export async function sendToProvider(
         await tx.execute('update message set send_claimed_until = null where id = ?', [messageId], 'run');
         // Meta's word that this contact stopped marketing from the business: later marketing sends are refused before Meta.
         if (error.code === MARKETING_STOPPED) {
-          await tx.execute('update contact set marketing_opted_out = true where id = ?', [row.contact_id], 'run');
+          await applyConsentChange(tx, { contactId: row.contact_id, scope: 'MARKETING', optedOut: true, source: 'META_ERROR_131050', occurredAt: new Date() });
         }
       });
       return { ok: false, reason: 'PROVIDER_REJECTED', errorCode: error.code };

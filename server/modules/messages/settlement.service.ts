@@ -42,14 +42,17 @@ async function readFacts(tx: EntityManager, message: MessageRow): Promise<Delive
     providerMessageId: message.provider_message_id,
     failureReason: message.failure_reason,
     sendClaimLive: Boolean(message.send_claim_live),
+    providerBillable: message.provider_billable,
     providerStatuses: events.map((event) => ({ status: event.status, recordedAt: new Date(event.recorded_at), errorCode: event.provider_error_code })),
   };
 }
 
 /**
  * Looks at what PostgreSQL holds about a message (under its row lock) and settles it: refunds its charge
- * if and only if the stored evidence says it failed (see delivery-rules.ts), at most once ever. The
- * workflow calls this when a status signal wakes it and when its send step ended without a wamid.
+ * if and only if the stored evidence says it failed or Meta does not bill it (see delivery-rules.ts), at most
+ * once ever. The workflow calls this when a status signal wakes it and when its send step ended without a
+ * wamid; the webhook calls it when it has stored Meta's word that the message is not billable, which may
+ * come after the workflow has finished.
  */
 export async function settleDelivery(em: EntityManager, messageId: string, sendGaveUp = false): Promise<Settled> {
   return em.transactional(async (tx) => {
@@ -62,7 +65,7 @@ export async function settleDelivery(em: EntityManager, messageId: string, sendG
     let status: MessageStatus = message.status;
     if (verdict.markFailed && failure && (await failMessage(tx, messageId, failure.reason, FAILURE_DETAIL[failure.reason]!))) status = 'FAILED';
     let chargeState: ChargeState = message.charge_state;
-    if (verdict.refund && failure) {
+    if (verdict.refund) {
       const debit = await findMessageEntry(tx, messageId, 'MESSAGE');
       if (debit) {
         try {
@@ -73,7 +76,7 @@ export async function settleDelivery(em: EntityManager, messageId: string, sendG
             amount: units(debit.amount),
             messageId,
             refundOf: debit.id,
-            description: `Refund: ${failure.reason}`,
+            description: failure ? `Refund: ${failure.reason}` : 'Refund: not billable (Meta charges nothing for it)',
           });
         } catch (error) {
           if (!(error instanceof AppError && error.reason === 'ALREADY_POSTED')) throw error;

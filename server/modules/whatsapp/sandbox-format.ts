@@ -57,6 +57,8 @@ export interface SandboxStatusEvent {
   status: ProviderStatusName;
   recipientId: string;
   error?: { code: number; title: string; details: string };
+  /** Meta's pricing of the message (absent on a failure, which Meta does not charge). */
+  pricing?: { billable: boolean; category?: string | undefined; type?: string | undefined };
 }
 
 export interface SandboxIdentity {
@@ -76,6 +78,10 @@ export function statusEnvelope(identity: SandboxIdentity, event: SandboxStatusEv
   if (event.error) {
     const { code, title, details } = event.error;
     status.errors = [{ code, title, message: title, error_data: { details } }];
+  }
+  if (event.pricing) {
+    const { billable, category, type } = event.pricing;
+    status.pricing = { billable, pricing_model: 'PMP', ...(category ? { category } : {}), type: type ?? 'regular' };
   }
   return {
     object: 'whatsapp_business_account',

@@ -198,7 +198,8 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     const wamid = newWamid();
     record(200, wamid);
     const status = (name: 'sent' | 'delivered' | 'read' | 'failed', error?: { code: number; title: string; details: string }) => () =>
-      statusEnvelope(identity, { wamid, status: name, recipientId: digits, ...(error ? { error } : {}) });
+      // Meta prices every status of a message it accepted, and none of a failed one.
+      statusEnvelope(identity, { wamid, status: name, recipientId: digits, ...(error ? { error } : { pricing: { billable: true } }) });
     if (ending === '0000') {
       webhooks.schedule(delays.sent, status('failed', { code: 131026, title: 'Message undeliverable', details: 'Message Undeliverable.' }));
     } else {

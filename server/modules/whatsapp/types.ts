@@ -68,4 +68,17 @@ export interface ProviderStatus {
   errorTitle: string | undefined;
   /** value.metadata.phone_number_id: the business number the status is about. */
   phoneNumberId: string | undefined;
+  /** What Meta says it will charge for the message (`pricing`), when the status carries it. */
+  pricing?: StatusPricing | undefined;
+}
+
+/** Meta's `statuses[].pricing`: billable false means Meta charges nothing for this message. */
+export interface StatusPricing {
+  billable: boolean;
+  /** marketing, utility, authentication, service … as Meta names them. */
+  category: string | undefined;
+  /** regular, free_customer_service, free_entry_point … */
+  type: string | undefined;
+  /** PMP (per-message pricing), or CBP in older payloads. */
+  pricingModel: string | undefined;
 }

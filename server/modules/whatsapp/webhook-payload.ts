@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isSaneDate, isStorableText } from '../../shared/storable.ts';
-import type { ProviderStatus, ProviderStatusName } from './types.ts';
+import type { ProviderStatus, ProviderStatusName, StatusPricing } from './types.ts';
 
 /** One status as Meta sends it; unknown fields (pricing, conversation, biz_opaque_callback_data…) pass through. */
 const webhookStatusSchema = z.looseObject({
@@ -11,7 +11,24 @@ const webhookStatusSchema = z.looseObject({
   errors: z
     .array(z.looseObject({ code: z.number().optional(), title: z.string().optional(), message: z.string().optional() }))
     .optional(),
+  // Anything but an object here is not Meta's pricing; it is dropped, not the status.
+  pricing: z.unknown().optional(),
 });
+
+const pricingSchema = z.looseObject({
+  billable: z.boolean(),
+  category: z.string().max(64).optional(),
+  type: z.string().max(64).optional(),
+  pricing_model: z.string().max(64).optional(),
+});
+
+/** Meta's pricing object of a status, when it is one (billable must be a boolean). */
+function pricingOf(raw: unknown): StatusPricing | undefined {
+  const parsed = pricingSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const text = (value: string | undefined) => (value === undefined ? undefined : storableTruncated(value, 64));
+  return { billable: parsed.data.billable, category: text(parsed.data.category), type: text(parsed.data.type), pricingModel: text(parsed.data.pricing_model) };
+}
 
 const changeValueSchema = z.looseObject({
   messaging_product: z.string().optional(),
@@ -88,6 +105,7 @@ function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusRead
       errorCode: code !== undefined && Number.isInteger(code) && Math.abs(code) <= INT4_MAX ? code : undefined,
       errorTitle: title === undefined ? undefined : storableTruncated(title, DETAIL_LENGTH),
       phoneNumberId,
+      pricing: pricingOf(status.pricing),
     },
   };
 }
@@ -186,4 +204,59 @@ export function extractStatuses(body: unknown): ProviderStatus[] {
   const result = parseWebhookEnvelope(body);
   if ('problem' in result) throw new TypeError(result.problem);
   return statusesOf(result.envelope);
+}
+
+/** A user stopping or resuming marketing messages, from Meta's `user_preferences` webhook field. */
+export interface UserPreferenceChange {
+  /** The user: digits with country code, no '+'. */
+  waId: string;
+  /** `stop`: no more marketing messages; `resume`: marketing messages again. */
+  value: 'stop' | 'resume';
+  /** Meta's timestamp: when the user changed it. */
+  timestamp: Date;
+  /** value.metadata.phone_number_id: the business number it is about. */
+  phoneNumberId: string | undefined;
+}
+
+const userPreferenceSchema = z.looseObject({
+  wa_id: z.string().regex(/^\d{5,20}$/, "must be the user's number, digits only"),
+  category: z.string(),
+  value: z.string(),
+  timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
+});
+
+type PreferenceReading = { change: UserPreferenceChange } | { skip: string } | { ignore: true };
+
+function readUserPreference(raw: unknown, phoneNumberId: string | undefined): PreferenceReading {
+  const parsed = userPreferenceSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { skip: `malformed user preference: ${issue ? `${issue.path.join('.') || 'preference'}: ${issue.message}` : 'invalid'}` };
+  }
+  const preference = parsed.data;
+  // Only marketing messages have a preference today; another category or value is not Herald's to act on.
+  if (preference.category !== 'marketing_messages' || (preference.value !== 'stop' && preference.value !== 'resume')) return { ignore: true };
+  const timestamp = new Date(Number(preference.timestamp) * 1000);
+  if (!isSaneDate(timestamp)) return { skip: `malformed user preference: timestamp ${String(preference.timestamp).slice(0, 32)} is out of range` };
+  return { change: { waId: preference.wa_id, value: preference.value, timestamp, phoneNumberId } };
+}
+
+/** Every marketing stop/resume of every `user_preferences` change, in payload order; a malformed one goes to `onSkip`. */
+export function userPreferencesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): UserPreferenceChange[] {
+  const changes: UserPreferenceChange[] = [];
+  let index = 0;
+  for (const entry of envelope.entry) {
+    for (const change of entry.changes) {
+      const raw = (change.value as Record<string, unknown>).user_preferences;
+      if (!Array.isArray(raw)) continue;
+      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
+      for (const item of raw) {
+        const reading = readUserPreference(item, phoneNumberId);
+        if ('change' in reading) changes.push(reading.change);
+        else if ('skip' in reading) onSkip(reading.skip, index);
+        index++;
+      }
+    }
+  }
+  return changes;
 }

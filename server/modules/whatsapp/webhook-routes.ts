@@ -1,7 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqualStrings, verifySignature } from './signature.ts';
 import type { ProviderStatus } from './types.ts';
-import { messagesOf, parseWebhookEnvelope, statusesOf, type InboundWhatsAppMessage } from './webhook-payload.ts';
+import {
+  messagesOf,
+  parseWebhookEnvelope,
+  statusesOf,
+  userPreferencesOf,
+  type InboundWhatsAppMessage,
+  type UserPreferenceChange,
+} from './webhook-payload.ts';
 import { templateEventsOf, type TemplateEvent } from './webhook-templates.ts';
 
 const WEBHOOK_PATH = '/webhook/meta';
@@ -17,6 +24,8 @@ export interface WebhookRouteOptions {
   onMessages?: (messages: InboundWhatsAppMessage[]) => Promise<void>;
   /** Meta's template status, quality and category changes; as quick and as tolerant of repeats. Absent: not read. */
   onTemplateEvents?: (events: TemplateEvent[]) => Promise<void>;
+  /** Users stopping or resuming marketing messages (`user_preferences`); as quick and as tolerant of repeats. Absent: not read. */
+  onUserPreferences?: (changes: UserPreferenceChange[]) => Promise<void>;
 }
 
 const single = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -35,6 +44,12 @@ function verificationHandshake(options: WebhookRouteOptions) {
     if (challenge === undefined) return reply.code(400).send({ code: 'BAD_REQUEST', message: 'hub.challenge is required' });
     return reply.code(200).type('text/plain; charset=utf-8').send(challenge);
   };
+}
+
+/** The marketing stops and resumes of a payload, when the app reads them. */
+function preferencesOf(options: WebhookRouteOptions, envelope: Parameters<typeof userPreferencesOf>[0], request: FastifyRequest): UserPreferenceChange[] {
+  if (!options.onUserPreferences) return [];
+  return userPreferencesOf(envelope, (problem, index) => request.log.warn({ index, problem }, 'webhook user preference skipped'));
 }
 
 function statusNotifications(options: WebhookRouteOptions) {
@@ -62,16 +77,18 @@ function statusNotifications(options: WebhookRouteOptions) {
     const templateEvents = options.onTemplateEvents
       ? templateEventsOf(parsed.envelope, (problem) => request.log.warn({ problem }, 'webhook template change skipped'))
       : [];
+    const preferences = preferencesOf(options, parsed.envelope, request);
     try {
       if (statuses.length > 0) await options.onStatuses(statuses);
       if (messages.length > 0) await options.onMessages!(messages);
       if (templateEvents.length > 0) await options.onTemplateEvents!(templateEvents);
+      if (preferences.length > 0) await options.onUserPreferences!(preferences);
     } catch (error) {
       // Not a 200, so Meta delivers the payload again (at least once); the handlers must tolerate the repeat.
       request.log.error({ err: error, statuses: statuses.length, messages: messages.length, templateEvents: templateEvents.length }, 'webhook payload could not be processed');
       return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: 'Webhook could not be processed; retry later' });
     }
-    return reply.code(200).send({ received: statuses.length + messages.length + templateEvents.length });
+    return reply.code(200).send({ received: statuses.length + messages.length + templateEvents.length + preferences.length });
   };
 }
 
