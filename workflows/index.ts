@@ -2,3 +2,4 @@
 export { echoWorkflow } from './echo.ts';
 export { messageWorkflow } from './message.ts';
 export { escalationWorkflow } from './escalation.ts';
+export { campaignWorkflow } from './campaign.ts';
