@@ -81,6 +81,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   let charged = false;
   let refunded = false;
   let released = false;
+  let gated = false;
   const statuses: ProviderStatusSignal[] = [];
 
   const state = (): MessageWorkflowState => ({ phase, status, scheduleTime: new Date(scheduleAt).toISOString(), charged, refunded });
@@ -141,7 +142,9 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
       rescheduled = false;
       await condition(() => cancelled || rescheduled, wait);
     }
-    if (cancelled || !input.campaignId || !patched(CAMPAIGN_GATE)) break;
+    if (cancelled || !input.campaignId) break;
+    gated = patched(CAMPAIGN_GATE);
+    if (!gated) break;
     // Cleared before the look: a release that arrives while the gate is asked makes the wait below end at once.
     released = false;
     const gate = await localDb.passCampaignGate(input.messageId);
@@ -167,9 +170,21 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   if (patched(CHANNEL_GOVERNOR)) {
     // Waiting here, not in an activity, keeps a number's backlog out of the worker's activity slots, where
 
-    const slot = await localDb.reserveSendSlot(input.messageId);
-    // A timer costs a workflow task round trip: a shorter wait is left to the send's own turn (activities/index.ts).
-    if (slot.waitMs > SLOT_TIMER_MIN_MS) await sleep(slot.waitMs, { summary: `send slot of ${slot.channelKey} (${slot.ratePerSecond}/s) at ${slot.slotAt}` });
+    for (;;) {
+      const slot = await localDb.reserveSendSlot(input.messageId);
+      // A timer costs a workflow task round trip: a shorter wait is left to the send's own turn (activities/index.ts).
+      if (slot.waitMs > SLOT_TIMER_MIN_MS) await sleep(slot.waitMs, { summary: `send slot of ${slot.channelKey} (${slot.ratePerSecond}/s) at ${slot.slotAt}` });
+      // A campaign paused while this message slept for its slot: it waits for the resume, then takes a new slot.
+      if (!gated || slot.waitMs <= SLOT_TIMER_MIN_MS) break;
+      released = false;
+      const gate = await localDb.passCampaignGate(input.messageId);
+      if (gate === 'OPEN') break;
+      if (gate === 'CANCELLED') {
+        setStatus('CANCELLED');
+        return done();
+      }
+      await condition(() => released, CAMPAIGN_HOLD_RECHECK_MS);
+    }
   }
   const debit = await db().debitMessage(input.messageId);
   if (!debit.ok) {

@@ -69,7 +69,8 @@ export async function closeCancelled(
     await eachConcurrently(
       page,
       async (message) => {
-        await workflows.cancel(message.workflow_id);
+        // Past its timer (held again while it waited for a send slot), it is woken and its gate ends it.
+        if ((await workflows.cancel(message.workflow_id)) === 'too-late') await workflows.releaseFromGate(message.workflow_id);
         if (message.escalation_policy_id) await workflows.wakeEscalation(message.id);
       },
       () => beat(cursor ?? ''),

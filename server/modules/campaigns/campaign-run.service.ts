@@ -32,7 +32,9 @@ export async function createCampaignBatch(em: EntityManager, campaignId: string,
            channel_id, escalation_policy_id, escalation_state, campaign_id, created_at, updated_at)
          select b.id, c.tenant_id, c.template_id, b.contact_id, 'campaign:' || c.id || ':' || b.contact_id, c.request_hash, c.parameters,
            c.schedule_time, 'message-' || b.id, c.channel_id, c.escalation_policy_id,
-           case when c.escalation_policy_id is null then null else 'PENDING' end, c.id, now(), now()
+           case when c.escalation_policy_id is null then null else 'PENDING' end, c.id,
+           -- Milliseconds, as JavaScript's dates: the list's keyset cursor compares them exactly.
+           date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
          from batch b cross join c
          on conflict do nothing
          returning id, escalation_policy_id
