@@ -6,7 +6,7 @@ const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
 // Short database steps: no trip through the task queue.
 const steps = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: RETRY });
 // Work that calls Temporal for hundreds of messages: heartbeats, so a dead worker's batch is retried soon.
-const fanout = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: RETRY });
+const fanout = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '10 seconds', retry: RETRY });
 
 const BATCH_SIZE = 500;
 const POLL_MS = 3_000;
