@@ -10,6 +10,8 @@ import { SendInFlight, sendToProvider } from '../server/modules/messages/send.se
 import { settleDelivery } from '../server/modules/messages/settlement.service.ts';
 import type { TokenBox } from '../server/modules/channels/token-box.ts';
 import { escalationStep } from '../server/modules/escalations/escalation.service.ts';
+import { closeCancelled, createAndStartBatch, releaseHolds } from '../server/modules/campaigns/campaign-fanout.ts';
+import { campaignStep, passCampaignGate } from '../server/modules/campaigns/campaign-run.service.ts';
 import type { MessageWorkflows } from '../server/temporal/message-workflows.ts';
 import type { WhatsAppSender } from '../server/modules/whatsapp/types.ts';
 import type { EchoResult } from '../workflows/shared.ts';
@@ -129,6 +131,18 @@ export function createActivities(deps: ActivityDeps) {
         }
         throw error;
       });
+    },
+    // Campaigns: the gate a due message asks, and the campaign workflow's steps (campaign-run.service.ts, campaign-fanout.ts).
+    passCampaignGate: (messageId: string) => passCampaignGate(em(), messageId),
+    campaignStep: (campaignId: string) => campaignStep(em(), campaignId),
+    createCampaignBatch: (campaignId: string, afterSeq: number, size: number) =>
+      heartbeating(() => createAndStartBatch(em(), deps.messageWorkflows, campaignId, afterSeq, size, () => Context.current().heartbeat())),
+    releaseCampaignHolds: (campaignId: string) => heartbeating(() => releaseHolds(em(), deps.messageWorkflows, campaignId, () => Context.current().heartbeat())),
+    /** Resumes after the last message an earlier attempt reported in its heartbeat. */
+    closeCancelledCampaign: (campaignId: string) => {
+      const context = Context.current();
+      const afterId = (context.info.heartbeatDetails as string | undefined) || null;
+      return closeCancelled(em(), deps.messageWorkflows, campaignId, afterId, (lastId) => context.heartbeat(lastId));
     },
   };
 }

@@ -1,10 +1,12 @@
 // `npm run bench [-- NAME] [--temporal=postgres]`: each benchmark compares Herald with its engine's own floor
 // in the same run, on throw-away engines of its own, and ends with one `RESULT <json>` line.
+//   campaign   one campaign to 10,000 contacts: API answer time, all message workflows started, dispatch rate vs the channel limit
 //   contacts   10,000 contacts through the import service (median of 5 rounds)
 //   debit      the locked debit vs pgbench tpcb-like, 8 clients, 1 and 100 tenants
 //   governor   two numbers at 20/s and 80/s, 400 messages each due at once: each one's achieved send rate
 //   lifecycle  N messages due at once until READ vs a bare workflow of the same shape; peak RSS of API and worker
 //   schedule   POST /messages/schedule at 50 concurrent, REST and tRPC
+import { benchCampaign } from './campaign.bench.ts';
 import { benchContactsImport } from './contacts-import.bench.ts';
 import { benchDebit } from './debit.bench.ts';
 import { benchGovernor } from './governor.bench.ts';
@@ -13,7 +15,7 @@ import { printResult, say } from './lib/report.ts';
 import { benchLifecycle } from './lifecycle.bench.ts';
 import { benchSchedule } from './schedule.bench.ts';
 
-const NAMES = ['contacts', 'debit', 'governor', 'lifecycle', 'schedule'] as const;
+const NAMES = ['campaign', 'contacts', 'debit', 'governor', 'lifecycle', 'schedule'] as const;
 type Name = (typeof NAMES)[number];
 
 const args = process.argv.slice(2);
@@ -44,6 +46,7 @@ try {
       say(`  median ${result.medianMs.toFixed(1)} ms (min ${result.minMs.toFixed(1)}, max ${result.maxMs.toFixed(1)}); validation alone ~${result.validationMs.toFixed(1)} ms`);
       printResult({ benchmark: 'contacts', contacts: CONTACTS, median_ms: Number(result.medianMs.toFixed(1)), validation_ms: Number(result.validationMs.toFixed(1)) });
     }
+    if (name === 'campaign') await benchCampaign(engines);
     if (name === 'debit') await benchDebit(engines);
     if (name === 'governor') await benchGovernor(engines);
     if (name === 'lifecycle') await benchLifecycle(engines);

@@ -3,3 +3,4 @@ export { echoWorkflow } from './echo.ts';
 export { messageWorkflow } from './message.ts';
 export { escalationWorkflow } from './escalation.ts';
 export { templateSyncWorkflow } from './template-sync.ts';
+export { campaignWorkflow } from './campaign.ts';

@@ -17,6 +17,7 @@ import { failureCounts, isRead, statusAfterReport, type MessageStatus, type Repo
 import {
   MESSAGE_STATUS_KEY,
   TOO_LATE,
+  campaignGateSignal,
   cancelUpdate,
   providerStatusSignal,
   rescheduleUpdate,
@@ -40,12 +41,15 @@ const CONTINUE_AFTER_RESCHEDULES = 'continue-after-reschedules';
 const LOCAL_DATABASE_STEPS = 'local-database-steps';
 /** Before its debit a message takes a send slot of its number and sleeps until it: no number sends above its rate. */
 const CHANNEL_GOVERNOR = 'channel-governor';
+/** A campaign's message, once due, asks its campaign's gate: a paused campaign holds it (no debit, no send). */
+const CAMPAIGN_GATE = 'campaign-gate';
 
 // The lease outlasts the attempt, so an attempt Temporal may still consider alive always holds its claim;
 // the worker's HTTP timeout (10 s) fits well inside both.
 const SEND_TIMEOUTS: SendTimeouts = { attemptMs: 30_000, heartbeatMs: 10_000, leaseMs: 120_000 };
 const RESCHEDULE_LIMIT = 100;
 const SLOT_TIMER_MIN_MS = 100;
+const CAMPAIGN_HOLD_RECHECK_MS = 15 * 60_000;
 const SEND_RETRY = { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 } as const;
 
 // Database work: short, retried until it succeeds (each activity is idempotent). The timeout is also how
@@ -76,6 +80,8 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   let reschedules = 0;
   let charged = false;
   let refunded = false;
+  let released = false;
+  let gated = false;
   const statuses: ProviderStatusSignal[] = [];
 
   const state = (): MessageWorkflowState => ({ phase, status, scheduleTime: new Date(scheduleAt).toISOString(), charged, refunded });
@@ -99,6 +105,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
 
   setHandler(stateQuery, state);
   setHandler(providerStatusSignal, (signal) => void statuses.push(signal));
+  setHandler(campaignGateSignal, () => void (released = true));
   setHandler(
     cancelUpdate,
     async () => {
@@ -120,19 +127,36 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     { validator: (_scheduleTime: string) => onlyWhileWaiting() },
   );
 
-  // 1. The durable timer; an update may move it or end the wait.
+  // 1. The durable timer; an update may move it or end the wait. A campaign's message then passes its gate.
   for (;;) {
-    const wait = scheduleAt - Date.now();
-    if (cancelled || wait <= 0) break;
-    const tooLong = reschedules >= (input.rescheduleLimit ?? RESCHEDULE_LIMIT) || workflowInfo().continueAsNewSuggested;
-    if (tooLong && patched(CONTINUE_AFTER_RESCHEDULES)) {
-      // A fresh run with the current time: the history of every earlier move stays with this run.
-      await condition(allHandlersFinished);
-      if (cancelled || scheduleAt <= Date.now()) continue;
-      await continueAsNew<typeof messageWorkflow>({ ...input, scheduleTime: new Date(scheduleAt).toISOString() });
+    for (;;) {
+      const wait = scheduleAt - Date.now();
+      if (cancelled || wait <= 0) break;
+      const tooLong = reschedules >= (input.rescheduleLimit ?? RESCHEDULE_LIMIT) || workflowInfo().continueAsNewSuggested;
+      if (tooLong && patched(CONTINUE_AFTER_RESCHEDULES)) {
+        // A fresh run with the current time: the history of every earlier move stays with this run.
+        await condition(allHandlersFinished);
+        if (cancelled || scheduleAt <= Date.now()) continue;
+        await continueAsNew<typeof messageWorkflow>({ ...input, scheduleTime: new Date(scheduleAt).toISOString() });
+      }
+      rescheduled = false;
+      await condition(() => cancelled || rescheduled, wait);
     }
+    if (cancelled || !input.campaignId) break;
+    gated = patched(CAMPAIGN_GATE);
+    if (!gated) break;
+    // Cleared before the look: a release that arrives while the gate is asked makes the wait below end at once.
+    released = false;
+    const gate = await localDb.passCampaignGate(input.messageId);
+    if (gate === 'OPEN') break;
+    if (gate === 'CANCELLED') {
+      cancelled = true;
+      setStatus('CANCELLED');
+      break;
+    }
+    // Held: a timer and a signal cost no worker slot; the recheck only covers a release that never came.
     rescheduled = false;
-    await condition(() => cancelled || rescheduled, wait);
+    await condition(() => cancelled || rescheduled || released, CAMPAIGN_HOLD_RECHECK_MS);
   }
   if (cancelled) {
     await condition(allHandlersFinished);
@@ -146,9 +170,21 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   if (patched(CHANNEL_GOVERNOR)) {
     // Waiting here, not in an activity, keeps a number's backlog out of the worker's activity slots, where
 
-    const slot = await localDb.reserveSendSlot(input.messageId);
-    // A timer costs a workflow task round trip: a shorter wait is left to the send's own turn (activities/index.ts).
-    if (slot.waitMs > SLOT_TIMER_MIN_MS) await sleep(slot.waitMs, { summary: `send slot of ${slot.channelKey} (${slot.ratePerSecond}/s) at ${slot.slotAt}` });
+    for (;;) {
+      const slot = await localDb.reserveSendSlot(input.messageId);
+      // A timer costs a workflow task round trip: a shorter wait is left to the send's own turn (activities/index.ts).
+      if (slot.waitMs > SLOT_TIMER_MIN_MS) await sleep(slot.waitMs, { summary: `send slot of ${slot.channelKey} (${slot.ratePerSecond}/s) at ${slot.slotAt}` });
+      // A campaign paused while this message slept for its slot: it waits for the resume, then takes a new slot.
+      if (!gated || slot.waitMs <= SLOT_TIMER_MIN_MS) break;
+      released = false;
+      const gate = await localDb.passCampaignGate(input.messageId);
+      if (gate === 'OPEN') break;
+      if (gate === 'CANCELLED') {
+        setStatus('CANCELLED');
+        return done();
+      }
+      await condition(() => released, CAMPAIGN_HOLD_RECHECK_MS);
+    }
   }
   const debit = await db().debitMessage(input.messageId);
   if (!debit.ok) {

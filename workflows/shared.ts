@@ -3,8 +3,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { MessageStatus } from '../server/modules/messages/status-rules.ts';
 
-/** Search attributes Herald registers on the Temporal namespace (both Keyword). */
-export const SEARCH_ATTRIBUTES = { tenantId: 'TenantId', messageStatus: 'MessageStatus' } as const;
+/** Search attributes Herald registers on the Temporal namespace (all Keyword). */
+export const SEARCH_ATTRIBUTES = { tenantId: 'TenantId', messageStatus: 'MessageStatus', campaignId: 'CampaignId' } as const;
 
 export interface EchoInput {
   text: string;
@@ -23,6 +23,7 @@ export const echoWorkflowId = (requestId: string) => `echo-${requestId}`;
 
 export const TENANT_ID_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenantId, SearchAttributeType.KEYWORD);
 export const MESSAGE_STATUS_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.messageStatus, SearchAttributeType.KEYWORD);
+export const CAMPAIGN_ID_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.campaignId, SearchAttributeType.KEYWORD);
 
 export const messageWorkflowId = (messageId: string) => `message-${messageId}`;
 
@@ -39,6 +40,8 @@ export interface MessageWorkflowInput {
   sendTimeouts?: Partial<SendTimeouts>;
   /** Reschedules one run takes before it continues as new, bounding its history (default in message.ts). */
   rescheduleLimit?: number;
+  /** Its campaign: when due, the message passes the campaign's gate (a paused campaign holds it) first. */
+  campaignId?: string | null;
 }
 
 export interface SendTimeouts {
@@ -91,3 +94,29 @@ export interface EscalationWorkflowResult {
 
 /** Something about the root changed (a status, a reply, an acknowledgement): decide again now. */
 export const escalationWakeSignal = defineSignal('escalationWake');
+
+// --- Campaigns: one workflow per campaign creates its messages and follows them to the end ----------
+
+export const campaignWorkflowId = (campaignId: string) => `campaign-${campaignId}`;
+
+export interface CampaignWorkflowInput {
+  campaignId: string;
+  tenantId: string;
+  /** Recipients up to this number have their messages (continue-as-new carries it over). */
+  afterSeq?: number;
+  /** All messages exist: the run only follows the campaign (continue-as-new carries it over). */
+  created?: boolean;
+  /** Recipients per batch (default in campaign.ts). */
+  batchSize?: number;
+  /** How often the run looks at its messages' progress when nothing wakes it (default in campaign.ts). */
+  pollMs?: number;
+}
+
+export interface CampaignWorkflowResult {
+  status: 'COMPLETED' | 'CANCELLED';
+}
+
+/** The campaign was paused, resumed or cancelled: look at it now. */
+export const campaignChangedSignal = defineSignal('campaignChanged');
+/** To a message held at its campaign's gate: the campaign may go on, ask the gate again. */
+export const campaignGateSignal = defineSignal('campaignGate');

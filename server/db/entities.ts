@@ -1,3 +1,4 @@
+import { Campaign } from '../modules/campaigns/campaign.entity.ts';
 import { LedgerEntry } from '../modules/billing/ledger-entry.entity.ts';
 import { Channel } from '../modules/channels/channel.entity.ts';
 import { Contact } from '../modules/contacts/contact.entity.ts';
@@ -20,4 +21,5 @@ export const entities = [
   Channel,
   InboundMessage,
   EscalationPolicy,
+  Campaign,
 ] as const;

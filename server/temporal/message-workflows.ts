@@ -3,9 +3,11 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { escalationWorkflow } from '../../workflows/escalation.ts';
 import { messageWorkflow } from '../../workflows/message.ts';
 import {
+  CAMPAIGN_ID_KEY,
   MESSAGE_STATUS_KEY,
   TENANT_ID_KEY,
   TOO_LATE,
+  campaignGateSignal,
   cancelUpdate,
   escalationWakeSignal,
   escalationWorkflowId,
@@ -34,6 +36,8 @@ export interface MessageToStart {
   channelId?: string | null | undefined;
   /** Set for a root message with an escalation: its escalation workflow starts with it. */
   escalationPolicyId?: string | null | undefined;
+  /** Set for a campaign's message: it passes the campaign's gate when due, and carries the CampaignId attribute. */
+  campaignId?: string | null | undefined;
 }
 
 /** The one typed client of message workflows: start, cancel, reschedule and signal. */
@@ -46,6 +50,8 @@ export interface MessageWorkflows {
   signalStatus(workflowId: string, signal: ProviderStatusSignal): Promise<boolean>;
   /** Tells a root's escalation to decide again now (nothing when it has none, or it has ended). */
   wakeEscalation(rootMessageId: string): Promise<void>;
+  /** Wakes a campaign's message held at its gate, to ask it again (nothing when its workflow has ended). */
+  releaseFromGate(workflowId: string): Promise<void>;
 }
 
 async function outcomeOf(update: Promise<unknown>): Promise<UpdateOutcome> {
@@ -70,6 +76,7 @@ export function messageWorkflows(settings: WorkflowSettings): MessageWorkflows {
         statusWaitMs: settings.statusWaitMs,
         // Shown with the workflow in the Temporal UI; the send activity reads the channel from the message row.
         channelId: message.channelId ?? null,
+        ...(message.campaignId ? { campaignId: message.campaignId } : {}),
       };
       try {
         await settings.temporal.workflow.start(messageWorkflow, {
@@ -79,6 +86,7 @@ export function messageWorkflows(settings: WorkflowSettings): MessageWorkflows {
           typedSearchAttributes: [
             { key: TENANT_ID_KEY, value: message.tenantId },
             { key: MESSAGE_STATUS_KEY, value: 'SCHEDULED' },
+            ...(message.campaignId ? [{ key: CAMPAIGN_ID_KEY, value: message.campaignId }] : []),
           ],
         });
       } catch (error) {
@@ -103,6 +111,13 @@ export function messageWorkflows(settings: WorkflowSettings): MessageWorkflows {
     async wakeEscalation(rootMessageId) {
       try {
         await handle(escalationWorkflowId(rootMessageId)).signal(escalationWakeSignal);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    },
+    async releaseFromGate(workflowId) {
+      try {
+        await handle(workflowId).signal(campaignGateSignal);
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
       }

@@ -36,5 +36,12 @@ export const ACCESS: Record<string, readonly Role[]> = {
   'escalationPolicies.list': ['ADMIN', 'SUB_ADMIN'],
   'escalationPolicies.get': ['ADMIN', 'SUB_ADMIN'],
   'messages.acknowledge': ['ADMIN', 'SUB_ADMIN'],
+  'campaigns.create': ['ADMIN'],
+  'campaigns.list': ['ADMIN', 'SUB_ADMIN'],
+  'campaigns.get': ['ADMIN', 'SUB_ADMIN'],
+  'campaigns.messages': ['ADMIN', 'SUB_ADMIN'],
+  'campaigns.pause': ['ADMIN'],
+  'campaigns.resume': ['ADMIN'],
+  'campaigns.cancel': ['ADMIN'],
   'system.echo': ['SUPER_ADMIN'],
 };

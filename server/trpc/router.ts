@@ -1,4 +1,5 @@
 import { authRouter } from '../modules/auth/router.ts';
+import { campaignsRouter } from '../modules/campaigns/router.ts';
 import { billingRouter } from '../modules/billing/router.ts';
 import { channelsRouter } from '../modules/channels/router.ts';
 import { contactsRouter } from '../modules/contacts/router.ts';
@@ -23,6 +24,7 @@ export const appRouter = router({
   channels: channelsRouter,
   inbound: inboundRouter,
   escalationPolicies: escalationPoliciesRouter,
+  campaigns: campaignsRouter,
   system: systemRouter,
 });
 

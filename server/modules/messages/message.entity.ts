@@ -43,6 +43,8 @@ export const Message = defineEntity({
     /** A level message: the root it escalates, and which level. */
     escalationOf: p.uuid().nullable(),
     escalationLevel: p.integer().nullable(),
+    /** The campaign it belongs to (at most one message per campaign and contact). */
+    campaignId: p.uuid().nullable(),
     workflowId: p.string().length(64),
     workflowStarted: p.boolean(),
     sentAt: p.datetime().nullable(),

@@ -1,0 +1,167 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MessageToStart } from '../../temporal/message-workflows.ts';
+import type { CampaignStatus } from './campaign.entity.ts';
+
+// The campaign workflow's database steps. Each is idempotent: a retried or replayed step finds its own
+// earlier work (the unique (campaign_id, contact_id) of message, the hold's primary key) and adds nothing.
+
+export interface CampaignBatch {
+  /** The highest recipient number in this batch (the cursor of the next one). */
+  lastSeq: number;
+  /** False once there are no more recipients, or the campaign was cancelled. */
+  more: boolean;
+  /** This batch's messages whose workflows have not been started yet. */
+  toStart: MessageToStart[];
+}
+
+/**
+ * Turns the next `size` recipients after `afterSeq` into messages in one INSERT … SELECT (with their SCHEDULED
+ * event and escalation levels), unless the campaign is cancelled: the share lock on its row orders this against
+ * a cancel, which then finds these messages, or runs first and leaves nothing to create.
+ */
+export async function createCampaignBatch(em: EntityManager, campaignId: string, afterSeq: number, size: number): Promise<CampaignBatch> {
+  return em.transactional(async (tx) => {
+    const [row] = await tx.execute<{ last_seq: number | null; batch: number; open: boolean }[]>(
+      `with c as (
+         select * from campaign where id = ? and status in ('SCHEDULED', 'RUNNING', 'PAUSED') for share
+       ), batch as (
+         select r.seq, r.contact_id, gen_random_uuid() as id from campaign_recipient r join c on r.campaign_id = c.id
+         where r.seq > ? order by r.seq limit ?
+       ), created as (
+         insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time, workflow_id,
+           channel_id, escalation_policy_id, escalation_state, campaign_id, created_at, updated_at)
+         select b.id, c.tenant_id, c.template_id, b.contact_id, 'campaign:' || c.id || ':' || b.contact_id, c.request_hash, c.parameters,
+           c.schedule_time, 'message-' || b.id, c.channel_id, c.escalation_policy_id,
+           case when c.escalation_policy_id is null then null else 'PENDING' end, c.id,
+           -- Milliseconds, as JavaScript's dates: the list's keyset cursor compares them exactly.
+           date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
+         from batch b cross join c
+         on conflict do nothing
+         returning id, escalation_policy_id
+       ), events as (
+         insert into message_status_event (id, message_id, status, occurred_at, source, detail, recorded_at)
+         select gen_random_uuid(), created.id, 'SCHEDULED', now(), 'API', 'campaign ' || ?, now() from created
+       ), levels as (
+         insert into escalation_level (root_message_id, level)
+         select created.id, level from created join escalation_policy p on p.id = created.escalation_policy_id,
+           generate_series(1, jsonb_array_length(p.levels)) as level
+       )
+       select (select max(seq) from batch) as last_seq, (select count(*)::int from batch) as batch, exists (select 1 from c) as open`,
+      [campaignId, afterSeq, size, campaignId],
+    );
+    const lastSeq = row?.last_seq ?? afterSeq;
+    // Also the messages an earlier attempt of this batch created but did not start.
+    const unstarted = await tx.execute<{ id: string; tenant_id: string; workflow_id: string; schedule_time: Date; channel_id: string | null; escalation_policy_id: string | null }[]>(
+      `select m.id, m.tenant_id, m.workflow_id, m.schedule_time, m.channel_id, m.escalation_policy_id
+       from campaign_recipient r join message m on m.campaign_id = r.campaign_id and m.contact_id = r.contact_id
+       where r.campaign_id = ? and r.seq > ? and r.seq <= ? and not m.workflow_started`,
+      [campaignId, afterSeq, lastSeq],
+    );
+    return {
+      lastSeq,
+      more: Boolean(row?.open) && (row?.batch ?? 0) === size,
+      toStart: unstarted.map((m) => ({
+        id: m.id,
+        tenantId: m.tenant_id,
+        workflowId: m.workflow_id,
+        scheduleTime: new Date(m.schedule_time),
+        channelId: m.channel_id,
+        escalationPolicyId: m.escalation_policy_id,
+        campaignId,
+      })),
+    };
+  });
+}
+
+/** Notes that these messages' workflows exist (the reconciler then leaves them alone). */
+export async function markWorkflowsStarted(em: EntityManager, messageIds: string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  await em.execute('update message set workflow_started = true where id = any(?::uuid[]) and not workflow_started', [`{${messageIds.join(',')}}`], 'run');
+}
+
+export interface CampaignStep {
+  status: CampaignStatus;
+  /** Due messages waiting at the gate of this campaign. */
+  held: number;
+  /** Until its schedule time, by the database's clock (0 once due). */
+  dueInMs: number;
+}
+
+/**
+ * Moves the campaign on: SCHEDULED becomes RUNNING at its schedule time; RUNNING becomes COMPLETED once every
+ * recipient has a message and none of them still waits for dispatch (dispatched, failed or cancelled).
+ */
+export async function campaignStep(em: EntityManager, campaignId: string): Promise<CampaignStep> {
+  await em.execute(
+    "update campaign set status = 'RUNNING', updated_at = now() where id = ? and status = 'SCHEDULED' and schedule_time <= now()",
+    [campaignId],
+    'run',
+  );
+  await em.execute(
+    `update campaign c set status = 'COMPLETED', completed_at = now(), updated_at = now()
+     where c.id = ? and c.status = 'RUNNING'
+       and (select count(*) from message m where m.campaign_id = c.id) >= c.audience_size
+       and not exists (select 1 from message m where m.campaign_id = c.id and m.status = 'SCHEDULED')`,
+    [campaignId],
+    'run',
+  );
+  const [row] = await em.execute<{ status: CampaignStatus; held: number; due_in_ms: number }[]>(
+    `select c.status, (select count(*)::int from campaign_hold h where h.campaign_id = c.id) as held,
+       greatest(0, ceil(extract(epoch from c.schedule_time - now()) * 1000))::int as due_in_ms
+     from campaign c where c.id = ?`,
+    [campaignId],
+  );
+  if (!row) throw new Error(`campaign ${campaignId} not found`);
+  return { status: row.status, held: row.held, dueInMs: Number(row.due_in_ms) };
+}
+
+export type GateAnswer = 'OPEN' | 'HELD' | 'CANCELLED';
+
+/**
+ * A due campaign message asks whether it may go on. A paused campaign holds it: the hold is written under a
+ * share lock of the campaign's row, so a resume (which updates that row) either comes first and the message
+ * passes, or commits after the hold and wakes it.
+ */
+export async function passCampaignGate(em: EntityManager, messageId: string): Promise<GateAnswer> {
+  const look = async (tx: EntityManager, lock: boolean) =>
+    (
+      await tx.execute<{ status: string; campaign_id: string; campaign_status: CampaignStatus }[]>(
+        `select m.status, m.campaign_id, c.status as campaign_status from message m join campaign c on c.id = m.campaign_id
+         where m.id = ?${lock ? ' for share of c' : ''}`,
+        [messageId],
+      )
+    )[0];
+  const seen = await look(em, false);
+  if (!seen) return 'OPEN';
+  if (seen.status === 'CANCELLED') return 'CANCELLED';
+  if (seen.campaign_status !== 'PAUSED') return 'OPEN';
+  return em.transactional(async (tx) => {
+    const locked = (await look(tx, true))!;
+    if (locked.status === 'CANCELLED') return 'CANCELLED';
+    if (locked.campaign_status !== 'PAUSED') return 'OPEN';
+    await tx.execute('insert into campaign_hold (campaign_id, message_id) values (?, ?) on conflict do nothing', [locked.campaign_id, messageId], 'run');
+    return 'HELD';
+  });
+}
+
+/** Up to `limit` held messages of a campaign that is no longer paused (none while it is). */
+export function heldMessages(em: EntityManager, campaignId: string, limit: number) {
+  return em.execute<{ message_id: string; workflow_id: string }[]>(
+    `select h.message_id, m.workflow_id from campaign_hold h join message m on m.id = h.message_id join campaign c on c.id = h.campaign_id
+     where h.campaign_id = ? and c.status <> 'PAUSED' order by h.message_id limit ?`,
+    [campaignId, limit],
+  );
+}
+
+export async function dropHolds(em: EntityManager, campaignId: string, messageIds: string[]): Promise<void> {
+  await em.execute('delete from campaign_hold where campaign_id = ? and message_id = any(?::uuid[])', [campaignId, `{${messageIds.join(',')}}`], 'run');
+}
+
+/** The next page (by id) of a cancelled campaign's cancelled messages whose workflows were started. */
+export function cancelledMessages(em: EntityManager, campaignId: string, afterId: string | null, limit: number) {
+  return em.execute<{ id: string; workflow_id: string; escalation_policy_id: string | null }[]>(
+    `select id, workflow_id, escalation_policy_id from message where campaign_id = ? and status = 'CANCELLED' and workflow_started and id > coalesce(?::uuid, '00000000-0000-0000-0000-000000000000')
+     order by id limit ?`,
+    [campaignId, afterId, limit],
+  );
+}

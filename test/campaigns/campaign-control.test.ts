@@ -1,0 +1,80 @@
+// Pause, resume and cancel against a slow number (its own channel at a few sends per second), so the
+// campaign is caught in the middle of its dispatch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer } from '../support/actors.ts';
+import { rest, startHarness, type Harness } from '../support/harness.ts';
+import { balanceOf, expectLedgerConsistent, sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
+import { registerChannel } from '../channels/support.ts';
+import { campaignWorkflowCount, createCampaign, importContacts, sendsTo, waitForCampaign } from './support.ts';
+
+describe('a campaign paused, resumed and cancelled in the middle of its dispatch', () => {
+  let herald: Harness;
+  beforeAll(async () => {
+    // Statuses are held back: the cores go to the sends.
+    herald = await startHarness({ worker: true, sandboxDelays: SILENT_SANDBOX });
+  });
+  afterAll(() => herald?.close());
+
+  async function slowCampaign(size: number, rate: number) {
+    const tenant = await sendingTenant(herald, '10.00');
+    const channel = await registerChannel(herald, tenant, { name: 'Slow', rateLimitPerSecond: rate });
+    const contacts = await importContacts(herald, tenant, Array.from({ length: size }, () => ({})));
+    const created = await createCampaign(herald, tenant, { channelId: channel.id, audience: { contactIds: contacts.map((contact) => contact.id) } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const phones = contacts.map((contact) => contact.phone);
+    const sends = () => sendsTo(herald, phones).length;
+    await expect.poll(sends, { timeout: 30_000, interval: 50 }).toBeGreaterThanOrEqual(2);
+    return { tenant, id: created.body.id as string, sends, phones };
+  }
+
+  it('pause: due messages wait, nothing is debited or sent; resume: the rest goes out, once each', async () => {
+    const { tenant, id, sends, phones } = await slowCampaign(16, 3);
+    const paused = await rest(herald, 'POST', `/campaigns/${id}/pause`, undefined, bearer(tenant.token));
+    expect(paused.status).toBe(200);
+    expect(paused.body.status).toBe('PAUSED');
+    expect((await rest(herald, 'POST', `/campaigns/${id}/pause`, undefined, bearer(tenant.token))).status).toBe(409);
+    // What was already in its send call finishes; then nothing moves.
+    await sleep(1_500);
+    const sentAtPause = sends();
+    const balanceAtPause = await balanceOf(herald, tenant.token);
+    await sleep(3_000);
+    expect(sends()).toBe(sentAtPause);
+    expect(await balanceOf(herald, tenant.token)).toBe(balanceAtPause);
+    const waiting = (await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(tenant.token))).body;
+    expect(sentAtPause).toBeLessThan(16);
+    expect(waiting).toMatchObject({ status: 'PAUSED', counts: { SCHEDULED: 16 - sentAtPause } });
+
+    const resumed = await rest(herald, 'POST', `/campaigns/${id}/resume`, undefined, bearer(tenant.token));
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.status).toBe('RUNNING');
+    const done = await waitForCampaign(herald, tenant.token, id, (campaign) => campaign.status === 'COMPLETED', 45_000);
+    expect(done).toMatchObject({ status: 'COMPLETED', counts: { SENT: 16, SCHEDULED: 0 }, charged: '0.3200' });
+    expect(sends()).toBe(16);
+    expect(new Set(sendsTo(herald, phones).map((record) => record.to)).size).toBe(16);
+    await expectLedgerConsistent(herald);
+  });
+
+  it('cancel: every message not yet dispatched is CANCELLED and never sent; the dispatched ones stand', async () => {
+    const { tenant, id, sends } = await slowCampaign(16, 2);
+    const cancelled = await rest(herald, 'POST', `/campaigns/${id}/cancel`, undefined, bearer(tenant.token));
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+    await sleep(1_500);
+    const sent = sends();
+    await sleep(2_500);
+    expect(sends()).toBe(sent);
+    expect(sent).toBeLessThan(16);
+
+    const after = (await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(tenant.token))).body;
+    expect(after.counts).toMatchObject({ SENT: sent, CANCELLED: 16 - sent, SCHEDULED: 0 });
+    expect(after.charged).toBe(`0.${String(sent * 200).padStart(4, '0')}`);
+    const list = await rest(herald, 'GET', `/campaigns/${id}/messages?status=CANCELLED&limit=100`, undefined, bearer(tenant.token));
+    expect(list.body.items).toHaveLength(16 - sent);
+    for (const action of ['pause', 'resume', 'cancel']) {
+      expect((await rest(herald, 'POST', `/campaigns/${id}/${action}`, undefined, bearer(tenant.token))).status).toBe(409);
+    }
+    // The campaign's workflow and its cancelled messages' workflows end (the sent ones wait for statuses).
+    await expect.poll(() => campaignWorkflowCount(herald, id, ` AND ExecutionStatus = 'Running'`), { timeout: 20_000 }).toBe(sent);
+    await expectLedgerConsistent(herald);
+  });
+});

@@ -1,0 +1,69 @@
+// A tenant with many contacts, and campaigns over them through the REST API.
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { bearer } from '../support/actors.ts';
+import { rest, type Harness } from '../support/harness.ts';
+import { sleep, type SendingTenant } from '../messages/support.ts';
+
+let block = Math.floor(Math.random() * 900) + 100;
+
+export interface ContactSpec {
+  /** The last four digits choose the sandbox's outcome (…0000 failed webhook, others delivered and read). */
+  suffix?: string;
+  name?: string;
+  attributes?: Record<string, string>;
+}
+
+/** Imports the contacts in one request; returns their ids and phones in the order given. */
+export async function importContacts(herald: Harness, tenant: SendingTenant, specs: ContactSpec[]) {
+  const prefix = `+1555${String(block++ % 1000).padStart(3, '0')}`;
+  const contacts = specs.map((spec, index) => ({
+    phone: `${prefix}${spec.suffix ?? String(4000 + index).padStart(4, '0')}`,
+    name: spec.name ?? `Contact ${index}`,
+    ...(spec.attributes ? { attributes: spec.attributes } : {}),
+  }));
+  const imported = await rest(herald, 'POST', '/contacts/import', { contacts }, bearer(tenant.token));
+  expect(imported.body.imported, JSON.stringify(imported.body)).toBe(specs.length);
+  const rows = await herald.orm.em.fork().getConnection().execute<{ id: string; phone: string }[]>(
+    'select id, phone from contact where tenant_id = ? and phone like ?',
+    [tenant.tenantId, `${prefix}%`],
+  );
+  const byPhone = new Map(rows.map((row) => [row.phone, row.id]));
+  return contacts.map((contact) => ({ id: byPhone.get(contact.phone)!, phone: contact.phone }));
+}
+
+/** There is no opt-out route yet (the flag exists and is honoured): set as Meta's webhook would. */
+export async function optOut(herald: Harness, contactIds: string[]) {
+  await herald.orm.em.fork().getConnection().execute('update contact set opted_out = true where id = any(?::uuid[])', [`{${contactIds.join(',')}}`]);
+}
+
+export function createCampaign(herald: Harness, tenant: { token: string; templateId: string }, body: Record<string, unknown>) {
+  return rest(
+    herald,
+    'POST',
+    '/campaigns',
+    { name: 'Spring sale', templateId: tenant.templateId, scheduleTime: new Date().toISOString(), idempotencyKey: randomUUID(), ...body },
+    bearer(tenant.token),
+  );
+}
+
+/** Polls `GET /campaigns/{id}` until `accept` holds (or the time is up), returning the last answer. */
+export async function waitForCampaign(herald: Harness, token: string, id: string, accept: (campaign: any) => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(token));
+    if (accept(response.body) || Date.now() > deadline) return response.body;
+    await sleep(250);
+  }
+}
+
+/** How many workflows of the campaign Temporal lists (its own and its messages'), by the CampaignId attribute. */
+export async function campaignWorkflowCount(herald: Harness, campaignId: string, extra = '') {
+  return (await herald.temporal.workflow.count(`CampaignId = '${campaignId}'${extra}`)).count;
+}
+
+/** Accepted sends the stand-in for Meta saw to these phones. */
+export const sendsTo = (herald: Harness, phones: string[]) => {
+  const wanted = new Set(phones);
+  return herald.sandbox.sent.filter((record) => wanted.has(record.to) && record.httpStatus === 200);
+};
