@@ -114,6 +114,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
 
   try {
     await waitUntilServing(address, child, () => recent);
+    // `--search-attribute` only takes effect on a new database file; one kept from an older Herald lacks newer ones.
+    await ensureSearchAttributes(address, options.namespace, searchAttributes);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
@@ -128,6 +130,22 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
       output?.end();
     },
   };
+}
+
+/** Temporal's IndexedValueType KEYWORD (temporal.api.enums.v1), the type of every Herald search attribute. */
+const KEYWORD = 2;
+
+/** Registers those of Herald's search attributes the namespace lacks (all Keyword). */
+export async function ensureSearchAttributes(address: string, namespace: string, names: string[]): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = names.filter((name) => !(name in (existing.customAttributes ?? {})));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((name) => [name, KEYWORD])) });
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Waits until a Temporal frontend answers at `address`, failing early if its process exits. */
