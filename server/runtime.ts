@@ -7,7 +7,9 @@ import { loggerOptions } from './logger.ts';
 import type { Services } from './services.ts';
 import { randomBytes } from 'node:crypto';
 import { ensureSuperAdmin } from './modules/auth/auth.service.ts';
+import { startMissingCampaignWorkflows } from './modules/campaigns/campaign-reconcile.ts';
 import { startReconciler } from './modules/messages/reconciler.ts';
+import { campaignWorkflows } from './temporal/campaign-workflows.ts';
 import { createGraphClient } from './modules/whatsapp/graph-client.ts';
 import { whatsappSettings } from './modules/whatsapp/sandbox-token.ts';
 import { loadSigningKeys } from './modules/auth/keys.ts';
@@ -146,7 +148,10 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   if (config.whatsappMode === 'cloud') {
     await ensureTemplateSyncSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: config.templateSyncIntervalMs });
   }
-  const reconciler = startReconciler(orm, workflows, config.reconcileIntervalMs, logger);
+  const campaigns = campaignWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
+  const reconciler = startReconciler(orm, workflows, config.reconcileIntervalMs, logger, [
+    { what: 'campaigns', run: (em) => startMissingCampaignWorkflows(em, campaigns) },
+  ]);
   return {
     worker: worker.worker,
     async stop() {

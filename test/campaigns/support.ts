@@ -32,7 +32,7 @@ export async function importContacts(herald: Harness, tenant: SendingTenant, spe
   return contacts.map((contact) => ({ id: byPhone.get(contact.phone)!, phone: contact.phone }));
 }
 
-/** There is no opt-out route yet (the flag exists and is honoured): set as Meta's webhook would. */
+/** Opted out in the database directly, in bulk (the opt-out routes themselves are tested in test/consent). */
 export async function optOut(herald: Harness, contactIds: string[]) {
   await herald.orm.em.fork().getConnection().execute('update contact set opted_out = true where id = any(?::uuid[])', [`{${contactIds.join(',')}}`]);
 }
