@@ -27,7 +27,13 @@ describe('campaigns: one template to many contacts', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect(created.body).toMatchObject({ audienceSize: 48, excluded: { optedOut: 2, invalid: 0 }, estimatedCost: '0.9600', status: 'SCHEDULED' });
 
-    const done = await waitForCampaign(herald, tenant.token, created.body.id, (c) => c.status === 'COMPLETED' && c.counts.READ + c.counts.FAILED === 48);
+    // The refund follows the failed status a moment later (the message's workflow settles it).
+    const done = await waitForCampaign(
+      herald,
+      tenant.token,
+      created.body.id,
+      (c) => c.status === 'COMPLETED' && c.counts.READ + c.counts.FAILED === 48 && c.refunded !== '0.0000',
+    );
     expect(done).toMatchObject({ status: 'COMPLETED', counts: { READ: 47, FAILED: 1, SCHEDULED: 0, CANCELLED: 0 }, charged: '0.9600', refunded: '0.0200' });
     expect(await balanceOf(herald, tenant.token)).toBe('9.0600');
     expect(sendsTo(herald, optedOut.map((contact) => contact.phone))).toEqual([]);
