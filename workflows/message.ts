@@ -169,7 +169,7 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   await condition(allHandlersFinished);
   if (patched(CHANNEL_GOVERNOR)) {
     // Waiting here, not in an activity, keeps a number's backlog out of the worker's activity slots, where
-
+    // other numbers' sends would queue behind it.
     for (;;) {
       const slot = await localDb.reserveSendSlot(input.messageId);
       // A timer costs a workflow task round trip: a shorter wait is left to the send's own turn (activities/index.ts).
