@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import { units, type Units } from '../../shared/money.ts';
 import { ledgerError } from '../billing/ledger.service.ts';
-import { countDebit } from '../../metrics.ts';
+import { countDebit, statusEvents } from '../../metrics.ts';
 import { renderTemplate } from '../templates/render.ts';
 import type { TemplateCategory } from '../templates/template.entity.ts';
 import { failMessage, lockMessage } from './message-rows.ts';
@@ -154,5 +154,7 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
     return 'refuse' in stale ? refuseDispatch(em, messageId, stale.refuse, stale.detail) : debitForDispatch(em, prices, messageId);
   }
   if (postedHere && price > 0n) countDebit(price);
+  // dispatch_message_debit appended the DISPATCHING event itself, outside recordEvent.
+  statusEvents.inc({ status: 'DISPATCHING', source: 'WORKFLOW' });
   return { ok: true, charged };
 }
