@@ -132,6 +132,14 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   // The SDK's exporter listens on loopback only: the worker's own /metrics serves its text with Herald's.
   const sdkMetricsAddress = config.WORKER_METRICS_PORT > 0 ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
   const sdkMetrics = installTemporalLogging(logger, 'WARN', sdkMetricsAddress);
+  // Listening before the worker polls: a taken port stops the start instead of leaving a worker nobody scrapes.
+  const metrics =
+    config.WORKER_METRICS_PORT > 0
+      ? await startWorkerMetricsServer(
+          { port: config.WORKER_METRICS_PORT, host: config.HOST, temporalUrl: sdkMetrics && `http://${sdkMetrics}/metrics`, token: config.METRICS_TOKEN },
+          logger,
+        )
+      : undefined;
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
   const workflows = messageWorkflows(workflowSettings(config, temporal));
   const tokens = await channelTokenBox(config);
@@ -156,13 +164,6 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   const reconciler = startReconciler(orm, workflows, config.reconcileIntervalMs, logger, [
     { what: 'campaigns', run: (em) => startMissingCampaignWorkflows(em, campaigns) },
   ]);
-  const metrics =
-    config.WORKER_METRICS_PORT > 0
-      ? await startWorkerMetricsServer(
-          { port: config.WORKER_METRICS_PORT, host: config.HOST, temporalUrl: sdkMetrics && `http://${sdkMetrics}/metrics`, token: config.METRICS_TOKEN },
-          logger,
-        )
-      : undefined;
   return {
     worker: worker.worker,
     async stop() {
