@@ -18,6 +18,7 @@ import type { EchoResult } from '../workflows/shared.ts';
 import type { TemplateMetaSettings } from '../server/modules/templates/template-meta.service.ts';
 import { syncWabaTemplates, wabasWithTemplates } from '../server/modules/templates/template-sync.service.ts';
 import { GraphRefusal } from '../server/modules/whatsapp/graph-account.ts';
+import { governorWait } from '../server/metrics.ts';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -95,7 +96,11 @@ export function createActivities(deps: ActivityDeps) {
       return { text, upper: row.upper, length: row.length };
     },
     /** The governor: the slot at which the message's number may send it (the workflow sleeps until then). */
-    reserveSendSlot: (messageId: string) => reserveSendSlot(em(), messageId, pacing.platformRatePerSecond),
+    reserveSendSlot: async (messageId: string) => {
+      const slot = await reserveSendSlot(em(), messageId, pacing.platformRatePerSecond);
+      governorWait.observe(Math.max(slot.waitMs, 0) / 1000);
+      return slot;
+    },
     debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId).then(wakeIfRefused(messageId)),
     sendMessage: (messageId: string, options: { leaseMs?: number } = {}) =>
       heartbeating((cancelled) =>

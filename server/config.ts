@@ -152,6 +152,18 @@ const schema = z.object({
   MESSAGE_RECONCILE_INTERVAL: duration('30s'),
   TEMPLATE_SYNC_INTERVAL: duration('15m'),
   SANDBOX_TEMPLATE_APPROVAL_DELAY: duration('2s'),
+
+  // 0 turns the worker's metrics listener off (a worker that shares the API's process is scraped there).
+  WORKER_METRICS_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: 'must be a port number or 0' })
+      .int('must be a whole port number')
+      .min(0, 'must be 0 (off) or a port number up to 65535')
+      .max(65535, 'must be 0 (off) or a port number up to 65535')
+      .default(9464),
+  ),
+  METRICS_TOKEN: optionalString,
 });
 
 export type Config = z.infer<typeof schema> & {

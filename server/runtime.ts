@@ -21,6 +21,8 @@ import { ensureTemplateSyncSchedule } from './modules/templates/template-sync.sc
 import { echoRunner } from './temporal/echo-workflow.ts';
 import { messageWorkflows, type WorkflowSettings } from './temporal/message-workflows.ts';
 import type { RunningWorker } from './temporal/worker.ts';
+import { measuredSender } from './metrics.ts';
+import { freeLoopbackPort, startWorkerMetricsServer } from './worker-metrics.ts';
 
 /** Where the two external services are; the entry points fill these from configuration or embedded defaults. */
 export interface Endpoints {
@@ -127,7 +129,17 @@ export async function startApi(config: Config, endpoints: Endpoints, orm: Orm, l
 export async function startHeraldWorker(config: Config, endpoints: Endpoints, orm: Orm, logger: Logger): Promise<RunningWorker> {
   // Loaded here, not at the top: the worker SDK (native core, webpack) would otherwise weigh on the API process too.
   const [{ installTemporalLogging }, { startWorker }] = await Promise.all([import('./temporal/logging.ts'), import('./temporal/worker.ts')]);
-  installTemporalLogging(logger);
+  // The SDK's exporter listens on loopback only: the worker's own /metrics serves its text with Herald's.
+  const sdkMetricsAddress = config.WORKER_METRICS_PORT > 0 ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+  const sdkMetrics = installTemporalLogging(logger, 'WARN', sdkMetricsAddress);
+  // Listening before the worker polls: a taken port stops the start instead of leaving a worker nobody scrapes.
+  const metrics =
+    config.WORKER_METRICS_PORT > 0
+      ? await startWorkerMetricsServer(
+          { port: config.WORKER_METRICS_PORT, host: config.HOST, temporalUrl: sdkMetrics && `http://${sdkMetrics}/metrics`, token: config.METRICS_TOKEN },
+          logger,
+        )
+      : undefined;
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
   const workflows = messageWorkflows(workflowSettings(config, temporal));
   const tokens = await channelTokenBox(config);
@@ -135,7 +147,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
     {
       orm,
-      whatsapp: createGraphClient(await whatsappSettings(config)),
+      whatsapp: measuredSender(createGraphClient(await whatsappSettings(config))),
       tokens,
       prices: config.prices,
       messageWorkflows: workflows,
@@ -155,6 +167,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   return {
     worker: worker.worker,
     async stop() {
+      await metrics?.close();
       reconciler.stop();
       await worker.stop();
       await temporal.connection.close();

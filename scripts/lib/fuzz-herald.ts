@@ -33,6 +33,8 @@ export async function startFuzzHerald(say: (line: string) => void): Promise<Fuzz
       WHATSAPP_MODE: 'sandbox',
       SUPER_ADMIN_EMAIL: operator.email,
       SUPER_ADMIN_PASSWORD: operator.password,
+      // No fixed metrics port: fuzz runs may overlap with a local worker on 9464.
+      WORKER_METRICS_PORT: '0',
     });
     const logger = createLogger(config, 'herald-fuzz');
     const endpoints = { databaseUrl: engines.databaseUrl, temporalAddress };

@@ -24,10 +24,15 @@ import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMethodGuard } from './methods.ts';
+import { registerMetrics } from './metrics-route.ts';
+import { webhookStatuses } from '../metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 
 /** Room for a 10,000-contact import; anything larger is refused with 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** Meta's status names; anything else is counted as `other`, so a label never takes a caller's text. */
+const KNOWN_STATUSES = new Set<string>(['sent', 'delivered', 'read', 'failed']);
 
 /** A client's X-Request-Id is kept only when it is a short token that cannot forge log lines or headers. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -67,6 +72,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   registerErrorHandlers(app);
   const document = buildOpenApiDocument();
   registerMethodGuard(app, document);
+  registerMetrics(app, document, services.config.METRICS_TOKEN);
 
   const createContext = createHttpContextFactory(services);
   const onError = ({ error, path, ctx }: { error: { code: string; message: string; cause?: unknown }; path?: string; ctx?: Context }) => {
@@ -90,7 +96,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await registerWebhookRoutes(app, {
     appSecret: services.webhookSecret,
     verifyToken: services.config.WHATSAPP_VERIFY_TOKEN,
-    onStatuses: (statuses) => recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger),
+    onStatuses: (statuses) => {
+      for (const status of statuses) webhookStatuses.inc({ status: KNOWN_STATUSES.has(status.status) ? status.status : 'other' });
+      return recordProviderStatuses(services.orm.em.fork(), services.messageWorkflows, statuses, services.logger);
+    },
     onMessages: async (messages) => {
       const em = services.orm.em.fork();
       // A STOP is stored and honoured together: a crash between the two would leave a redelivery nothing new to act on.

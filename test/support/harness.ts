@@ -19,6 +19,8 @@ import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts
 import { startSandboxServer, type SandboxDelays, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
+import { measuredSender } from '../../server/metrics.ts';
+import { startWorkerMetricsServer } from '../../server/worker-metrics.ts';
 
 export interface Harness {
   app: FastifyInstance;
@@ -35,7 +37,7 @@ export interface Harness {
 }
 
 /** A worker for this file's task queue, sending through the given sandbox (tests also start one after a crash). */
-export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: string): Promise<RunningWorker> {
+export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: string, metrics?: WorkerMetricsOptions): Promise<RunningWorker> {
   const whatsapp = await whatsappSettings(config);
   const tokens = await channelTokenBox(config);
   // The worker's own client, as in production: escalation steps start their level messages' workflows with it.
@@ -49,7 +51,7 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
     },
     {
       orm,
-      whatsapp: createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 }),
+      whatsapp: measuredSender(createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 })),
       tokens,
       prices: config.prices,
       messageWorkflows: messageWorkflows(workflowSettings(config, temporal)),
@@ -57,15 +59,28 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
       templateMeta: templateMetaSettings(config, tokens),
     },
   );
+  // As startHeraldWorker serves it: this process's registry and the Temporal SDK's text.
+  const server = metrics
+    ? await startWorkerMetricsServer({ port: metrics.port, host: '127.0.0.1', temporalUrl: metrics.temporalUrl, token: undefined }, quiet)
+    : undefined;
   // Once only: a test may stop the worker itself (a restart) before the harness closes.
   let stopped: Promise<void> | undefined;
   return {
     worker: running.worker,
-    stop: () => (stopped ??= running.stop().then(() => temporal.connection.close())),
+    stop: () => (stopped ??= running.stop().then(async () => {
+      await temporal.connection.close();
+      await server?.close();
+    })),
   };
 }
 
 const quiet = pino({ level: 'silent' });
+
+/** The worker's /metrics listener: its port, and where the Temporal SDK serves its own metrics (if installed so). */
+export interface WorkerMetricsOptions {
+  port: number;
+  temporalUrl?: string | undefined;
+}
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow bundle is built once per test file (it takes a few seconds). */
@@ -107,6 +122,8 @@ export interface HarnessOptions {
    * stand-in here. The Temporal runtime is the process's: give this to the file's first harness.
    */
   logLines?: string[];
+  /** The worker serves /metrics on this port (with `worker`). */
+  workerMetrics?: WorkerMetricsOptions;
   /** Sandbox mode as `npm start` runs it: the simulator mounted in the API (on a port of its own), not the stand-in. */
   mounted?: boolean;
 }
@@ -155,7 +172,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   // Mounted: Graph calls stay on the API's own /sandbox/graph, as under `npm start`.
   if (!options.mounted) config.whatsapp.baseUrl = sandbox.url;
-  const worker = options.worker ? await startTestWorker(config, orm, config.whatsapp.baseUrl) : undefined;
+  const worker = options.worker ? await startTestWorker(config, orm, config.whatsapp.baseUrl, options.workerMetrics) : undefined;
 
   return {
     app,

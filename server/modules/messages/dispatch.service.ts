@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import { units, type Units } from '../../shared/money.ts';
 import { ledgerError } from '../billing/ledger.service.ts';
+import { countDebit, statusEvents } from '../../metrics.ts';
 import { renderTemplate } from '../templates/render.ts';
 import type { TemplateCategory } from '../templates/template.entity.ts';
 import { failMessage, lockMessage } from './message-rows.ts';
@@ -123,6 +124,8 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
     )[0]!;
   let answer: DebitCall;
   let charged = price > 0n;
+  // Only the entry this call posted is counted: a retry finds the message SETTLED, an earlier entry was counted before.
+  let postedHere = true;
   try {
     answer = await call(false);
   } catch (error) {
@@ -133,6 +136,7 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
     if (refused.reason !== 'ALREADY_POSTED') throw refused;
     answer = await call(true);
     charged = true;
+    postedHere = false;
   }
   if (answer.outcome === 'MISSING') throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
   if (answer.outcome === 'SETTLED') return settledResult(answer.status, answer.charge_state, answer.failure_reason);
@@ -149,5 +153,8 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
     // Changed back already (re-approved, opted in again): decide afresh from what is stored now.
     return 'refuse' in stale ? refuseDispatch(em, messageId, stale.refuse, stale.detail) : debitForDispatch(em, prices, messageId);
   }
+  if (postedHere && price > 0n) countDebit(price);
+  // dispatch_message_debit appended the DISPATCHING event itself, outside recordEvent.
+  statusEvents.inc({ status: 'DISPATCHING', source: 'WORKFLOW' });
   return { ok: true, charged };
 }

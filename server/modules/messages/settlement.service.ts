@@ -8,6 +8,7 @@ import { recordEvent } from './status-history.ts';
 import { judgeDelivery, type DeliveryFacts } from './delivery-rules.ts';
 import { SendInFlight } from './send.service.ts';
 import type { MessageStatus, ReportedStatus } from './status-rules.ts';
+import { countRefund } from '../../metrics.ts';
 
 /** A provider status as the history stores it (`recorded_at` is when Herald learned of it). */
 interface ProviderEventRow {
@@ -55,7 +56,8 @@ async function readFacts(tx: EntityManager, message: MessageRow): Promise<Delive
  * come after the workflow has finished.
  */
 export async function settleDelivery(em: EntityManager, messageId: string, sendGaveUp = false): Promise<Settled> {
-  return em.transactional(async (tx) => {
+  let refundedHere: bigint | undefined;
+  const settled = await em.transactional(async (tx) => {
     const message = await lockMessage(tx, messageId);
     const verdict = judgeDelivery(await readFacts(tx, message), sendGaveUp);
     if (verdict.kind === 'wait') {
@@ -78,6 +80,7 @@ export async function settleDelivery(em: EntityManager, messageId: string, sendG
             refundOf: debit.id,
             description: failure ? `Refund: ${failure.reason}` : 'Refund: not billable (Meta charges nothing for it)',
           });
+          refundedHere = units(debit.amount);
         } catch (error) {
           if (!(error instanceof AppError && error.reason === 'ALREADY_POSTED')) throw error;
         }
@@ -88,4 +91,6 @@ export async function settleDelivery(em: EntityManager, messageId: string, sendG
     }
     return { status, charged: chargeState !== 'NONE', refunded: chargeState === 'REFUNDED', done: verdict.done };
   });
+  if (refundedHere !== undefined) countRefund(refundedHere);
+  return settled;
 }

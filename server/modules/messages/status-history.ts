@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { statusEvents } from '../../metrics.ts';
 
 // A message's status history: what happened to it and when. Scheduling, dispatch, the send, settlement and
 // the webhook all append here; the unique index on provider statuses records each of Meta's reports once.
@@ -27,5 +28,6 @@ export async function recordEvent(
      values (?, ?, ?, ?, ?, ?, ?, coalesce(?::timestamptz, now())) on conflict do nothing returning id`,
     [randomUUID(), messageId, status, options.occurredAt ?? new Date(), source, options.errorCode ?? null, options.detail ?? null, options.recordedAt ?? null],
   );
+  if (rows.length > 0) statusEvents.inc({ status, source });
   return rows.length > 0;
 }
