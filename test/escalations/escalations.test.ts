@@ -112,8 +112,8 @@ describe('escalations: when nobody reads a message, the next person is told', ()
     const started = Date.now();
     const scheduled = await schedule(herald, tenant, await contact('Patient', '0001'), { escalationPolicyId: policyId });
     const fired = await waitForEscalation(herald, tenant, scheduled.body.id, (escalation) => escalation.levels[0].state === 'SENT');
-    // At once: told by the refused send itself, not by the next look.
-    expect(Date.now() - started).toBeLessThan(6_000);
+    // At once, not after the level's ten minutes (the refused send wakes the escalation; a loaded machine adds seconds).
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(fired.status).toBe('FAILED');
     expect(fired.escalation).toMatchObject({ state: 'EXHAUSTED', levels: [{ state: 'SENT' }] });
     await expect.poll(() => sendsTo(herald, phoneOf(nurse)).length, { timeout: 15_000 }).toBe(1);
