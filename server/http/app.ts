@@ -148,8 +148,19 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(scalarReference, {
     routePrefix: '/docs',
     logLevel: 'warn',
-    // No web fonts from Scalar's CDN: the page works offline and calls nobody else.
-    configuration: { url: '/openapi.json', pageTitle: 'Herald API reference', withDefaultFonts: false },
+    configuration: {
+      url: '/openapi.json',
+      pageTitle: 'Herald API reference',
+      // No web fonts from Scalar's CDN: the page works offline and calls nobody else.
+      withDefaultFonts: false,
+      // Herald's reference only: no vendor toolbar (deploy, SDK generator), AI agent, client promotion or telemetry.
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      hideClientButton: true,
+      telemetry: false,
+      // Every protected route takes the JWT from auth.login as a bearer token; the auth box offers it up front.
+      authentication: { preferredSecurityScheme: 'bearerAuth' },
+    },
   });
 
   // Actions that take no body (POST /messages/{id}/cancel) may be sent bare, as REST callers do; the

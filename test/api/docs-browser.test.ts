@@ -58,4 +58,32 @@ describe('the interactive API reference at /docs', () => {
     expect(failedRequests).toEqual([]);
     await page.screenshot({ path: path.join(os.tmpdir(), 'herald-docs.png') });
   });
+
+  it("shows Herald's reference only, and its auth box takes the bearer token a sign-in returns", async () => {
+    const registered = await fetch(`${herald.url}/auth/register-tenant`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantName: 'Docs Reader', slug: 'docs-reader', adminEmail: 'admin@docs-reader.com', adminPassword: 'password123', adminName: 'Dee Reader' }),
+    });
+    expect(registered.status).toBe(201);
+    const { token } = (await registered.json()) as { token: string };
+
+    const page = await browser.newPage();
+    await page.goto(`${herald.url}/docs`);
+    // The auth box is the last part of the introduction to render; by then any vendor toolbar would be there too.
+    await page.getByRole('button', { name: 'Selected Auth Type: bearerAuth' }).waitFor({ timeout: 20_000 });
+
+    // No vendor buttons: developer toolbar (configure, share, SDK generator, deploy), AI agent, client promotion.
+    for (const vendor of [/Ask AI/i, /Deploy/i, /Developer Tools/i, /Generate SDK/i, /Open API Client/i, /^Configure$/, /^Share$/]) {
+      expect(await page.getByRole('button', { name: vendor }).count(), String(vendor)).toBe(0);
+      expect(await page.getByRole('link', { name: vendor }).count(), String(vendor)).toBe(0);
+    }
+
+    // A reader pastes the token into the Bearer Token field; the examples of protected routes then carry it.
+    await page.getByLabel('Bearer Token').first().fill(token);
+    const contacts = page.getByRole('button', { name: 'Open Group - contacts' });
+    if (await contacts.count()) await contacts.first().click();
+    await page.getByText("Import contacts into the caller's tenant").first().click();
+    await expect.poll(async () => (await page.locator('body').innerText()).includes(`Authorization: Bearer ${token}`), { timeout: 20_000 }).toBe(true);
+  });
 });
