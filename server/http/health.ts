@@ -31,7 +31,10 @@ export function registerHealthRoutes(app: FastifyInstance, services: Services): 
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     const [database, temporal] = await Promise.all([
       check('PostgreSQL', () => services.orm.em.fork().getConnection().execute('select 1')),
-      check('Temporal', () => services.temporal.workflowService.getSystemInfo({})),
+      // A deadline, not only the race below: the client retries an unreachable server for many seconds otherwise.
+      check('Temporal', () =>
+        services.temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS - 200, () => services.temporal.workflowService.getSystemInfo({})),
+      ),
     ]);
     const ready = database.ok && temporal.ok;
     const failing = [!database.ok && 'database', !temporal.ok && 'temporal'].filter(Boolean);
