@@ -32,6 +32,8 @@ export interface ActivityDeps {
   platformRatePerSecond?: number;
   /** The WhatsApp client's HTTP timeout (the Graph client's default is 10 s): a send needs this much lease left. */
   sendHttpTimeoutMs?: number;
+  /** After a send call with no answer, how long before the next attempt (time for Meta's first status to name the message). */
+  sendLostAnswerGraceMs?: number;
   /** Where templates are looked up on Meta, and with which tokens (the template sync). */
   templateMeta?: TemplateMetaSettings;
 }
@@ -40,6 +42,9 @@ export interface ActivityDeps {
 const DEFAULT_PLATFORM_RATE = 80;
 /** How long a send may wait for its number's turn inside an activity slot (the workflow has done the long wait). */
 const MAX_TURN_WAIT_MS = 5_000;
+
+/** Meta's `sent` status usually follows its acceptance within seconds; a lost answer waits this long for it. */
+const DEFAULT_LOST_ANSWER_GRACE_MS = 20_000;
 
 /** How long a send claim lasts when the workflow does not say (workflows started before the claim existed). */
 const DEFAULT_SEND_LEASE_MS = 120_000;
@@ -76,6 +81,7 @@ export function createActivities(deps: ActivityDeps) {
   // Each activity works in its own EntityManager; the worker's global one is never used for work.
   const em = () => deps.orm.em.fork() as EntityManager;
   const httpTimeoutMs = deps.sendHttpTimeoutMs ?? 10_000;
+  const lostAnswerGraceMs = deps.sendLostAnswerGraceMs ?? DEFAULT_LOST_ANSWER_GRACE_MS;
   // A root refused at dispatch or by Meta makes its next escalation level due at once: its escalation is told
   // (nothing happens for a message without one). Refusals are rare, so the hot path pays nothing.
   const wakeIfRefused =
@@ -102,12 +108,12 @@ export function createActivities(deps: ActivityDeps) {
       return slot;
     },
     debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId).then(wakeIfRefused(messageId)),
-    sendMessage: (messageId: string, options: { leaseMs?: number } = {}) =>
-      heartbeating((cancelled) =>
-        sendToProvider(em(), deps.whatsapp, deps.tokens, messageId, { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs, pacing }, { cancelled }),
-      )
+    sendMessage: (messageId: string, options: { leaseMs?: number } = {}) => {
+      const policy = { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs, pacing, lostAnswerGraceMs };
+      return heartbeating((cancelled) => sendToProvider(em(), deps.whatsapp, deps.tokens, messageId, policy, { cancelled }))
         .catch(retryWhenFree)
-        .then(wakeIfRefused(messageId)),
+        .then(wakeIfRefused(messageId));
+    },
     /** Looks at the stored evidence and refunds only if it shows a failure (woken by a status signal or a failed send). */
     settleDelivery: (messageId: string, sendGaveUp = false) => settleDelivery(em(), messageId, sendGaveUp).catch(retryWhenFree),
     /** Kept for workflows started before settleDelivery: now the same evidence check, whatever reason it is given. */

@@ -121,7 +121,7 @@ describe("the Graph API request and Meta's answers, byte for byte", () => {
     try {
       const sender = createGraphClient({ baseUrl: `${meta.url}/`, version: 'v23.0', phoneNumberId: '106540352242922', accessToken: 'EAAG-secret' });
       await expect(sender.sendTemplate(send('+15551234567', ['Ada']))).resolves.toEqual({ wamid: 'wamid.ABC' });
-      await sender.sendTemplate(send('+15551234567', []));
+      await sender.sendTemplate({ ...send('+15551234567', []), callbackData: 'herald:message:42' });
       const [withParameters, without] = meta.requests;
       expect(withParameters?.url).toBe('/v23.0/106540352242922/messages');
       expect(withParameters?.headers.authorization).toBe('Bearer EAAG-secret');
@@ -133,6 +133,8 @@ describe("the Graph API request and Meta's answers, byte for byte", () => {
         template: { name: 'welcome_message', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] },
       });
       expect(JSON.parse(without!.body).template).toEqual({ name: 'welcome_message', language: { code: 'en_US' } });
+      // Meta returns it with the message's statuses.
+      expect(JSON.parse(without!.body).biz_opaque_callback_data).toBe('herald:message:42');
     } finally {
       await meta.close();
     }

@@ -44,6 +44,26 @@ describe("reading statuses out of Meta's webhook envelope", () => {
     expect(extractStatuses(payload)).toMatchObject([{ wamid: 'wamid.X', status: 'failed', errorCode: 131047, errorTitle: 'Re-engagement message' }]);
   });
 
+  it("keeps the send's biz_opaque_callback_data when it is text Meta could have returned, and drops anything else", () => {
+    const withCallback = (value: unknown) => status('wamid.CB', 'sent', '1750000000', { biz_opaque_callback_data: value });
+    const payload = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          changes: [
+            {
+              value: {
+                metadata,
+                statuses: [withCallback('herald:message:1'), withCallback({ not: 'text' }), withCallback('x'.repeat(513)), withCallback('nul\u0000')],
+              },
+            },
+          ],
+        },
+      ],
+    };
+    expect(extractStatuses(payload).map((reading) => reading.callbackData)).toEqual(['herald:message:1', undefined, undefined, undefined]);
+  });
+
   it('skips a malformed status but keeps its neighbours', () => {
     const payload = {
       object: 'whatsapp_business_account',

@@ -82,7 +82,7 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
       // the workflow, so it is not woken for it. A duplicate is signalled again: the earlier signal may have failed.
       if (outcome === 'unchanged') continue;
     } else {
-      await keepOrphan(em, status.wamid, status.phoneNumberId, report);
+      await keepOrphan(em, status.wamid, status.phoneNumberId, report, status.callbackData);
       // Looked up again only after the orphan has committed: if the send stored the wamid meanwhile, its
       // drain may have run before our insert, so this side drains.
       message = await findMessage(em, status.wamid);

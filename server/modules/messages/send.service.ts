@@ -6,7 +6,7 @@ import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
 import { failMessage } from './message-rows.ts';
 import { awaitSendTurn, type SendPacing } from './send-pace.service.ts';
 import { recordEvent } from './status-history.ts';
-import { drainOrphans } from './status-orphans.ts';
+import { drainOrphans, wamidByCallbackData } from './status-orphans.ts';
 import { isDispatchable, sqlStatusList, statusesMovedBy, type MessageStatus } from './status-rules.ts';
 
 /** What a send needs of the message, its contact and its template. */
@@ -43,7 +43,15 @@ export interface SendPolicy {
   httpTimeoutMs: number;
   /** The number's send rate, enforced right before the call (absent: not paced, as in direct tests). */
   pacing?: SendPacing;
+  /**
+   * After a call that got no answer, how long the claim is kept before the next attempt: time for Meta's first
+   * status, which names the message if Meta accepted it (absent: released at once, as in direct tests).
+   */
+  lostAnswerGraceMs?: number;
 }
+
+/** What a send gives Meta as `biz_opaque_callback_data`; Meta returns it with each status of the message. */
+export const callbackDataOf = (messageId: string) => `herald:message:${messageId}`;
 
 export interface SendHooks {
   /** True once Temporal has given up on this attempt (timed out or cancelled): it must not start a call. */
@@ -53,8 +61,8 @@ export interface SendHooks {
 /** Another attempt holds the send claim: retry once it has expired (retryable). */
 export class SendInFlight extends Error {
   readonly retryAfterMs: number;
-  constructor(messageId: string, retryAfterMs: number) {
-    super(`Another attempt may still be sending message ${messageId}; its claim runs ${retryAfterMs} ms more`);
+  constructor(messageId: string, retryAfterMs: number, why = 'Another attempt may still be sending message') {
+    super(`${why} ${messageId}; its claim runs ${retryAfterMs} ms more`);
     this.name = 'SendInFlight';
     this.retryAfterMs = retryAfterMs;
   }
@@ -76,15 +84,42 @@ async function releaseClaim(em: EntityManager, messageId: string, attempt: numbe
   await em.execute('update message set send_claimed_until = null where id = ? and send_attempts = ?', [messageId, attempt], 'run');
 }
 
+/** Keeps this attempt's claim `ms` more from now (shortening a longer lease), so the next attempt waits that long. */
+async function holdClaim(em: EntityManager, messageId: string, attempt: number, ms: number) {
+  await em.execute(
+    `update message set send_claimed_until = clock_timestamp() + ? * interval '1 millisecond' where id = ? and send_attempts = ?`,
+    [ms, messageId, attempt],
+    'run',
+  );
+}
+
+/** Stores Meta's acceptance (its wamid, the number it left from) and moves the message to SENT; then drains early statuses. */
+async function storeAccepted(em: EntityManager, messageId: string, wamid: string, fromNumber: string, detail: string): Promise<SendResult> {
+  await em.transactional(async (tx) => {
+    await tx.execute(
+      `update message set provider_message_id = ?, from_phone_number_id = ?,
+         status = case when status in (${ACCEPTED_FROM}) then 'SENT' else status end,
+         send_claimed_until = null, sent_at = coalesce(sent_at, now()), updated_at = now() where id = ?`,
+      [wamid, fromNumber, messageId],
+      'run',
+    );
+    await recordEvent(tx, messageId, 'SENT', 'WORKFLOW', { detail });
+  });
+  return accepted(em, messageId, wamid, false);
+}
+
 /**
  * The provider call, guarded by a claim. Before calling WhatsApp an attempt stores a lease
  * (send_claimed_until); while it runs, no other attempt calls WhatsApp for this message, and an attempt
  * whose database work stalls (say the wamid UPDATE waits on a lock) is not repeated by Temporal's retry.
  *
- * Where a duplicate can still happen (Meta has no idempotency key): if WhatsApp accepted the message
- * and the wamid is still not stored when the lease expires (the worker died after the call, or the
- * database stalled longer than the lease), the next attempt sends again. Likewise when the call got no
- * answer (timeout, reset connection): the outcome is unknown and the retry sends again.
+ * Meta has no idempotency key, so an acceptance whose answer was lost (the worker died after the call, the
+ * connection broke, the database stalled past the lease) is recognised by Meta's statuses instead: each send
+ * carries the message id as `biz_opaque_callback_data`, Meta returns it with every status, and an attempt after
+ * the first looks for such a status before calling. After a call with no answer the claim is kept
+ * `lostAnswerGraceMs`, so that status has time to come. Where a duplicate can still happen: Meta accepted the
+ * message and none of its statuses reached Herald before the next attempt (the lease after a dead worker, the
+ * grace after a lost answer); then the next attempt sends again.
  */
 export async function sendToProvider(
   em: EntityManager,
@@ -139,6 +174,14 @@ export async function sendToProvider(
     throw new SendInFlight(messageId, Number(now.claim_ms ?? 0));
   }
   const attempt = Number(claim.send_attempts);
+  const fromNumber = from?.phoneNumberId ?? sender.platformPhoneNumberId;
+  if (attempt > 1) {
+    // An earlier attempt may have been accepted without hearing so: Meta's status naming the message proves it.
+    const lostWamid = await wamidByCallbackData(em, callbackDataOf(messageId), fromNumber);
+    if (lostWamid) {
+      return storeAccepted(em, messageId, lostWamid, fromNumber, `accepted by WhatsApp as ${lostWamid}: an earlier attempt's answer was lost, Meta's status named the message`);
+    }
+  }
   // Too late to call within the lease (the claim itself was slow), or Temporal has given up on us.
   if (hooks.cancelled?.() || Date.now() + policy.httpTimeoutMs >= leaseEnds) {
     await releaseClaim(em, messageId, attempt);
@@ -154,6 +197,7 @@ export async function sendToProvider(
       language: row.language,
       bodyParameters: row.body_parameters ?? [],
       from,
+      callbackData: callbackDataOf(messageId),
     }));
   } catch (error) {
     if (error instanceof WhatsAppError && error.advice !== 'retry') {
@@ -167,18 +211,13 @@ export async function sendToProvider(
       });
       return { ok: false, reason: 'PROVIDER_REJECTED', errorCode: error.code };
     }
+    // No answer at all (timeout, reset connection): Meta may have accepted it, so the next attempt waits for its status.
+    if (error instanceof WhatsAppError && error.httpStatus === undefined && policy.lostAnswerGraceMs !== undefined) {
+      await holdClaim(em, messageId, attempt, policy.lostAnswerGraceMs);
+      throw new SendInFlight(messageId, policy.lostAnswerGraceMs, `WhatsApp's answer was lost (${error.message}); waiting for a status naming message`);
+    }
     await releaseClaim(em, messageId, attempt);
     throw error; // retryable: the activity's retry policy backs off and tries again
   }
-  await em.transactional(async (tx) => {
-    await tx.execute(
-      `update message set provider_message_id = ?, from_phone_number_id = ?,
-         status = case when status in (${ACCEPTED_FROM}) then 'SENT' else status end,
-         send_claimed_until = null, sent_at = coalesce(sent_at, now()), updated_at = now() where id = ?`,
-      [wamid, from?.phoneNumberId ?? sender.platformPhoneNumberId, messageId],
-      'run',
-    );
-    await recordEvent(tx, messageId, 'SENT', 'WORKFLOW', { detail: `accepted by WhatsApp as ${wamid}` });
-  });
-  return accepted(em, messageId, wamid, false);
+  return storeAccepted(em, messageId, wamid, fromNumber, `accepted by WhatsApp as ${wamid}`);
 }

@@ -17,14 +17,35 @@ interface OrphanRow {
   received_at: Date;
 }
 
-/** Keeps a status whose wamid is unknown (committed on its own); a resent one is kept once. */
-export async function keepOrphan(em: EntityManager, wamid: string, phoneNumberId: string, report: StatusReport): Promise<void> {
+/**
+ * Keeps a status whose wamid is unknown (committed on its own); a resent one is kept once. `callbackData` is
+ * Meta's `biz_opaque_callback_data`, which names the message when the send's answer was lost.
+ */
+export async function keepOrphan(
+  em: EntityManager,
+  wamid: string,
+  phoneNumberId: string,
+  report: StatusReport,
+  callbackData: string | undefined,
+): Promise<void> {
   await em.execute(
-    `insert into provider_status_orphan (wamid, status, occurred_at, provider_error_code, detail, phone_number_id)
-     values (?, ?, ?, ?, ?, ?) on conflict do nothing`,
-    [wamid, report.status, report.occurredAt, report.errorCode ?? null, report.detail?.slice(0, 500) ?? null, phoneNumberId],
+    `insert into provider_status_orphan (wamid, status, occurred_at, provider_error_code, detail, phone_number_id, callback_data)
+     values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
+    [wamid, report.status, report.occurredAt, report.errorCode ?? null, report.detail?.slice(0, 500) ?? null, phoneNumberId, callbackData ?? null],
     'run',
   );
+}
+
+/**
+ * The wamid that Meta's statuses tie to `callbackData` from `phoneNumberId`, if any arrived: proof that an
+ * earlier send of that message was accepted although its answer never reached the sender.
+ */
+export async function wamidByCallbackData(em: EntityManager, callbackData: string, phoneNumberId: string): Promise<string | undefined> {
+  const [row] = await em.execute<{ wamid: string }[]>(
+    `select wamid from provider_status_orphan where callback_data = ? and phone_number_id = ? order by received_at limit 1`,
+    [callbackData, phoneNumberId],
+  );
+  return row?.wamid;
 }
 
 /**

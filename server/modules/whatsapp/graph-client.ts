@@ -19,7 +19,9 @@ function templateRequestBody(send: TemplateSend): Record<string, unknown> {
       { type: 'body', parameters: send.bodyParameters.map((text) => ({ type: 'text', text })) },
     ];
   }
-  return { messaging_product: 'whatsapp', to: send.to.replace(/\D/g, ''), type: 'template', template };
+  const body: Record<string, unknown> = { messaging_product: 'whatsapp', to: send.to.replace(/\D/g, ''), type: 'template', template };
+  if (send.callbackData !== undefined) body.biz_opaque_callback_data = send.callbackData;
+  return body;
 }
 
 type Json = Record<string, unknown>;

@@ -19,6 +19,7 @@ export const sandboxSendSchema = z.looseObject({
     language: z.looseObject({ code: z.string().min(2) }),
     components: z.array(z.looseObject({ type: z.string(), parameters: z.array(textParameter).optional() })).optional(),
   }),
+  biz_opaque_callback_data: z.string().max(512, 'must be at most 512 characters').optional(),
 });
 
 export type SandboxSendRequest = z.infer<typeof sandboxSendSchema>;
@@ -59,6 +60,8 @@ export interface SandboxStatusEvent {
   error?: { code: number; title: string; details: string };
   /** Meta's pricing of the message (absent on a failure, which Meta does not charge). */
   pricing?: { billable: boolean; category?: string | undefined; type?: string | undefined };
+  /** The send's `biz_opaque_callback_data`, returned as given. */
+  callbackData?: string | undefined;
 }
 
 export interface SandboxIdentity {
@@ -83,6 +86,7 @@ export function statusEnvelope(identity: SandboxIdentity, event: SandboxStatusEv
     const { billable, category, type } = event.pricing;
     status.pricing = { billable, pricing_model: 'PMP', ...(category ? { category } : {}), type: type ?? 'regular' };
   }
+  if (event.callbackData !== undefined) status.biz_opaque_callback_data = event.callbackData;
   return {
     object: 'whatsapp_business_account',
     entry: [

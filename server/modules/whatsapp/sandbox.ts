@@ -104,7 +104,8 @@ const SANDBOX_DISPLAY_NUMBER = '15550783881';
 /**
  * Meta's Graph API messages endpoint, simulated: the recipient's last four digits choose the outcome
  * (0000 accepted then failed, 0001 refused, 0002 throttled twice, 0003 pair-rate-limited twice, 0004 refused as
- * marketing-stopped (131050), 0005 sent → delivered but never read, anything else sent → delivered → read),
+ * marketing-stopped (131050), 0005 sent → delivered but never read, 0006 accepted and read but its answer lost (the
+ * connection drops before it), anything else sent → delivered → read),
  * and statuses come back as signed webhooks to `webhookUrl`, exactly as Meta would send them.
  */
 export async function registerWhatsAppSandbox(app: FastifyInstance, options: SandboxOptions): Promise<SandboxHandle> {
@@ -168,6 +169,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
         templateName: body.template.name,
         language: body.template.language.code,
         bodyParameters: bodyParametersOf(body),
+        callbackData: body.biz_opaque_callback_data,
         httpStatus,
         wamid,
         errorCode,
@@ -197,9 +199,15 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
 
     const wamid = newWamid();
     record(200, wamid);
+    // Meta prices every status of a message it accepted, and none of a failed one; it returns the callback data with
+    // sent, delivered and read.
     const status = (name: 'sent' | 'delivered' | 'read' | 'failed', error?: { code: number; title: string; details: string }) => () =>
-      // Meta prices every status of a message it accepted, and none of a failed one.
-      statusEnvelope(identity, { wamid, status: name, recipientId: digits, ...(error ? { error } : { pricing: { billable: true } }) });
+      statusEnvelope(identity, {
+        wamid,
+        status: name,
+        recipientId: digits,
+        ...(error ? { error } : { pricing: { billable: true }, callbackData: body.biz_opaque_callback_data }),
+      });
     if (ending === '0000') {
       webhooks.schedule(delays.sent, status('failed', { code: 131026, title: 'Message undeliverable', details: 'Message Undeliverable.' }));
     } else {
@@ -209,6 +217,12 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
       if (ending !== '0005') webhooks.schedule(delays.read, status('read'));
     }
     log.info({ to: `+${digits}`, template: body.template.name, wamid }, 'sandbox accepted a WhatsApp send');
+    if (ending === '0006') {
+      // Accepted, but the answer never reaches the caller: the connection drops, as when a network fails mid-call.
+      reply.hijack();
+      request.raw.socket.destroy();
+      return;
+    }
     return reply.code(200).send(metaAccepted(body.to, digits, wamid));
   };
 

@@ -13,6 +13,11 @@ export interface TemplateSend {
   bodyParameters: string[];
   /** The tenant channel's number and token; absent: the platform number the sender was built with. */
   from?: { phoneNumberId: string; accessToken: string } | undefined;
+  /**
+   * Sent as Meta's `biz_opaque_callback_data` (at most 512 characters), which Meta returns in the message's
+   * status webhooks: how a send whose answer was lost is recognised by its statuses.
+   */
+  callbackData?: string | undefined;
 }
 
 export interface WhatsAppSender {
@@ -70,6 +75,8 @@ export interface ProviderStatus {
   phoneNumberId: string | undefined;
   /** What Meta says it will charge for the message (`pricing`), when the status carries it. */
   pricing?: StatusPricing | undefined;
+  /** `biz_opaque_callback_data`: what the send gave Meta to return with the message's statuses. */
+  callbackData?: string | undefined;
 }
 
 /** Meta's `statuses[].pricing`: billable false means Meta charges nothing for this message. */

@@ -13,6 +13,8 @@ const webhookStatusSchema = z.looseObject({
     .optional(),
   // Anything but an object here is not Meta's pricing; it is dropped, not the status.
   pricing: z.unknown().optional(),
+  // Likewise anything but a string is not the callback data a send gave Meta.
+  biz_opaque_callback_data: z.unknown().optional(),
 });
 
 const pricingSchema = z.looseObject({
@@ -65,6 +67,8 @@ export function parseWebhookEnvelope(body: unknown): { envelope: WebhookEnvelope
 /** Column sizes of message_status_event and message: what a status may carry into them. */
 const DETAIL_LENGTH = 500;
 const WAMID_LENGTH = 128;
+/** Meta's limit for `biz_opaque_callback_data`; longer is not what a send gave. */
+const CALLBACK_DATA_LENGTH = 512;
 const INT4_MAX = 2_147_483_647;
 
 /** Text cut to what PostgreSQL can store in a varchar(length): no NUL, no lone surrogate, at most `length` characters. */
@@ -95,6 +99,8 @@ function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusRead
   const firstError = status.errors?.[0];
   const code = firstError?.code;
   const title = firstError?.title ?? firstError?.message;
+  const callback = status.biz_opaque_callback_data;
+  const callbackData = typeof callback === 'string' && callback.length <= CALLBACK_DATA_LENGTH && isStorableText(callback) ? callback : undefined;
   return {
     status: {
       wamid: status.id,
@@ -106,6 +112,7 @@ function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusRead
       errorTitle: title === undefined ? undefined : storableTruncated(title, DETAIL_LENGTH),
       phoneNumberId,
       pricing: pricingOf(status.pricing),
+      callbackData,
     },
   };
 }
