@@ -77,6 +77,12 @@ export const sendErrors = new Counter({
   registers: [registry],
 });
 
+export const sendsRecovered = new Counter({
+  name: 'herald_whatsapp_sends_recovered_total',
+  help: "Sends whose answer was lost, recognised by Meta's status naming the message and so not sent again",
+  registers: [registry],
+});
+
 export const governorWait = new Histogram({
   name: 'herald_governor_wait_seconds',
   help: "How long the send governor made a message wait for its number's next send slot",

@@ -14,7 +14,14 @@ describe('a send whose answer is lost', () => {
   afterEach(() => expectLedgerConsistent(herald));
   afterAll(() => herald?.close());
 
+  /** The recovered-sends counter as an operator's Prometheus scrapes it (API and worker share this test process). */
+  const recovered = async () => {
+    const response = await fetch(`${herald.url}/metrics`);
+    return Number(/^herald_whatsapp_sends_recovered_total (\d+)$/m.exec(await response.text())?.[1]);
+  };
+
   it('is recognised by its statuses: sent once, charged once, followed to READ', { timeout: 90_000 }, async () => {
+    const recoveredBefore = await recovered();
     const tenant = await sendingTenant(herald, '1.00');
     const contactId = await tenant.contact('0006', 'Lost');
     const scheduled = await schedule(herald, tenant, contactId);
@@ -29,6 +36,7 @@ describe('a send whose answer is lost', () => {
     expect(calls).toEqual([expect.objectContaining({ httpStatus: 200, wamid: read.providerMessageId })]);
     const sent = read.history.find((event: { status: string; source: string }) => event.status === 'SENT' && event.source === 'WORKFLOW');
     expect(sent.detail).toMatch(/answer was lost/);
+    expect((await recovered()) - recoveredBefore).toBe(1);
 
     expect(await balanceOf(herald, tenant.token)).toBe('0.9800');
     const debits = (await ledgerOf(herald, tenant.token)).filter((entry: { reason: string }) => entry.reason === 'MESSAGE');

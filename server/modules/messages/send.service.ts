@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sendsRecovered } from '../../metrics.ts';
 import { AppError } from '../../shared/errors.ts';
 import type { TokenBox } from '../channels/token-box.ts';
 import { applyConsentChange } from '../contacts/consent.service.ts';
@@ -179,6 +180,7 @@ export async function sendToProvider(
     // An earlier attempt may have been accepted without hearing so: Meta's status naming the message proves it.
     const lostWamid = await wamidByCallbackData(em, callbackDataOf(messageId), fromNumber);
     if (lostWamid) {
+      sendsRecovered.inc();
       return storeAccepted(em, messageId, lostWamid, fromNumber, `accepted by WhatsApp as ${lostWamid}: an earlier attempt's answer was lost, Meta's status named the message`);
     }
   }
