@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import pino from 'pino';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
@@ -90,6 +91,21 @@ describe('GET /metrics', () => {
     expect(worker.text).toMatch(/^temporal_\w+/m);
     expect(worker.text).toMatch(/^temporal_activity_execution_latency\w*(\{| )/m);
     expect((await scrape(workerMetricsUrl.replace('/metrics', '/other'))).status).toBe(404);
+  });
+
+  it('has every metric the provisioned Grafana dashboard queries', async () => {
+    const dashboard = JSON.parse(await readFile(new URL('../../deploy/grafana/dashboards/herald.json', import.meta.url), 'utf8'));
+    const queried = new Set<string>();
+    for (const panel of dashboard.panels) {
+      for (const target of panel.targets ?? []) {
+        // A histogram's series are queried by their _bucket and _count names.
+        for (const [name] of String(target.expr).matchAll(/\b(?:herald|temporal)_\w+/g)) queried.add(name.replace(/_(bucket|count|sum)$/, ''));
+      }
+    }
+    expect(queried.size).toBeGreaterThanOrEqual(10);
+    const served = (await scrape(`${herald.url}/metrics`)).text + (await scrape(workerMetricsUrl)).text;
+    const missing = [...queried].filter((name) => !new RegExp(`^(# TYPE )?${name}(_bucket|_count|_sum)?[ {]`, 'm').test(served));
+    expect(missing).toEqual([]);
   });
 
   it('asks for the bearer token when METRICS_TOKEN is set', async () => {
