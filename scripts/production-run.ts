@@ -15,7 +15,7 @@ import { startSandboxServer } from '../server/modules/whatsapp/sandbox.ts';
 import { units } from '../server/shared/money.ts';
 import { startEngines } from './lib/engines.ts';
 import { callJson } from './lib/http-json.ts';
-import { freePort } from './lib/ports.ts';
+import { freePort } from '../server/shared/ports.ts';
 
 const MESSAGES = Number(process.env.PRODUCTION_MESSAGES ?? 1000);
 const say = (line: string) => process.stdout.write(`[production] ${line}\n`);

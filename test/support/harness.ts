@@ -18,7 +18,7 @@ import { templateMetaSettings } from '../../server/modules/templates/template-me
 import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { startSandboxServer, type SandboxDelays, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { measuredSender } from '../../server/metrics.ts';
 import { startWorkerMetricsServer } from '../../server/worker-metrics.ts';
 

@@ -8,7 +8,7 @@ import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts
 import { registerWhatsAppSandbox, startSandboxServer, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
 import { registerWebhookRoutes } from '../../server/modules/whatsapp/webhook-routes.ts';
 import type { ProviderStatus } from '../../server/modules/whatsapp/types.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { eventually, startReceiver, type Receiver } from './fixtures.ts';
 
 const appSecret = 'shared-app-secret';
