@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { postEntry } from '../server/modules/billing/ledger.service.ts';
-import { startSandboxServer } from '../server/modules/whatsapp/sandbox.ts';
+import { startSandboxServer } from '../server/modules/whatsapp/sandbox-server.ts';
 import { units } from '../server/shared/money.ts';
 import { callJson } from '../scripts/lib/http-json.ts';
 import { freePort } from '../server/shared/ports.ts';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { postEntry } from '../server/modules/billing/ledger.service.ts';
-import { startSandboxServer } from '../server/modules/whatsapp/sandbox.ts';
+import { startSandboxServer } from '../server/modules/whatsapp/sandbox-server.ts';
 import { units } from '../server/shared/money.ts';
 import { callJson } from '../scripts/lib/http-json.ts';
 import { freePort } from '../server/shared/ports.ts';

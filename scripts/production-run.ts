@@ -11,7 +11,7 @@ import { heraldEnv, startHeraldProcess, waitForHttp, type HeraldProcess } from '
 import { tenantOverHttp } from '../bench/lib/fixtures.ts';
 import { postEntry } from '../server/modules/billing/ledger.service.ts';
 import { verifyLedger } from '../server/modules/billing/ledger-verify.ts';
-import { startSandboxServer } from '../server/modules/whatsapp/sandbox.ts';
+import { startSandboxServer } from '../server/modules/whatsapp/sandbox-server.ts';
 import { units } from '../server/shared/money.ts';
 import { startEngines } from './lib/engines.ts';
 import { callJson } from './lib/http-json.ts';
