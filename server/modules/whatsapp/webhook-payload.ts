@@ -82,9 +82,38 @@ export function phoneNumberIdOf(metadata: Record<string, unknown> | undefined): 
   return typeof value === 'string' && /^\d{1,64}$/.test(value) ? value : undefined;
 }
 
-type StatusReading = { status: ProviderStatus } | { skip: string } | { ignore: true };
+/** One item of a change read: kept, skipped as malformed (reported), or ignored as not Herald's to act on. */
+type Reading<Item> = { item: Item } | { skip: string } | { ignore: true };
 
-function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusReading {
+/**
+ * Every item of one list of every change of every entry, in payload order. Each is read on its own: a malformed
+ * one is reported to `onSkip` with its index and left out, so the rest still apply.
+ */
+function readEach<Item>(
+  envelope: WebhookEnvelope,
+  listOf: (value: z.infer<typeof changeValueSchema>) => unknown,
+  read: (raw: unknown, phoneNumberId: string | undefined) => Reading<Item>,
+  onSkip: (problem: string, index: number) => void,
+): Item[] {
+  const items: Item[] = [];
+  let index = 0;
+  for (const entry of envelope.entry) {
+    for (const change of entry.changes) {
+      const list = listOf(change.value);
+      if (!Array.isArray(list)) continue;
+      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
+      for (const raw of list) {
+        const reading = read(raw, phoneNumberId);
+        if ('item' in reading) items.push(reading.item);
+        else if ('skip' in reading) onSkip(reading.skip, index);
+        index++;
+      }
+    }
+  }
+  return items;
+}
+
+function readStatus(raw: unknown, phoneNumberId: string | undefined): Reading<ProviderStatus> {
   const parsed = webhookStatusSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -102,7 +131,7 @@ function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusRead
   const callback = status.biz_opaque_callback_data;
   const callbackData = typeof callback === 'string' && callback.length <= CALLBACK_DATA_LENGTH && isStorableText(callback) ? callback : undefined;
   return {
-    status: {
+    item: {
       wamid: status.id,
       status: status.status as ProviderStatusName,
       timestamp,
@@ -122,20 +151,7 @@ function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusRead
  * is read on its own: a malformed one is reported to `onSkip` and left out, so the rest still apply.
  */
 export function statusesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): ProviderStatus[] {
-  const statuses: ProviderStatus[] = [];
-  let index = 0;
-  for (const entry of envelope.entry) {
-    for (const change of entry.changes) {
-      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
-      for (const raw of change.value.statuses ?? []) {
-        const reading = readStatus(raw, phoneNumberId);
-        if ('status' in reading) statuses.push(reading.status);
-        else if ('skip' in reading) onSkip(reading.skip, index);
-        index++;
-      }
-    }
-  }
-  return statuses;
+  return readEach(envelope, (value) => value.statuses, readStatus, onSkip);
 }
 
 /** One message a user wrote to a business number, as Meta reports it in `value.messages`. */
@@ -165,7 +181,7 @@ const webhookMessageSchema = z.looseObject({
 /** WhatsApp's longest text message, in characters; anything beyond is not kept. */
 const TEXT_LENGTH = 4096;
 
-function readMessage(raw: unknown, phoneNumberId: string | undefined): { message: InboundWhatsAppMessage } | { skip: string } {
+function readMessage(raw: unknown, phoneNumberId: string | undefined): Reading<InboundWhatsAppMessage> {
   const parsed = webhookMessageSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -177,7 +193,7 @@ function readMessage(raw: unknown, phoneNumberId: string | undefined): { message
   if (!isSaneDate(timestamp)) return { skip: `malformed message: timestamp ${String(message.timestamp).slice(0, 32)} is out of range` };
   const body = message.type === 'text' ? message.text?.body : undefined;
   return {
-    message: {
+    item: {
       metaMessageId: message.id,
       from: message.from,
       type: message.type,
@@ -190,20 +206,7 @@ function readMessage(raw: unknown, phoneNumberId: string | undefined): { message
 
 /** Every inbound message of every change, in payload order; a malformed one goes to `onSkip` and the rest are kept. */
 export function messagesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): InboundWhatsAppMessage[] {
-  const messages: InboundWhatsAppMessage[] = [];
-  let index = 0;
-  for (const entry of envelope.entry) {
-    for (const change of entry.changes) {
-      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
-      for (const raw of change.value.messages ?? []) {
-        const reading = readMessage(raw, phoneNumberId);
-        if ('message' in reading) messages.push(reading.message);
-        else onSkip(reading.skip, index);
-        index++;
-      }
-    }
-  }
-  return messages;
+  return readEach(envelope, (value) => value.messages, readMessage, onSkip);
 }
 
 /** statusesOf for a parsed JSON body; throws TypeError when it is not Meta's envelope. */
@@ -232,9 +235,7 @@ const userPreferenceSchema = z.looseObject({
   timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
 });
 
-type PreferenceReading = { change: UserPreferenceChange } | { skip: string } | { ignore: true };
-
-function readUserPreference(raw: unknown, phoneNumberId: string | undefined): PreferenceReading {
+function readUserPreference(raw: unknown, phoneNumberId: string | undefined): Reading<UserPreferenceChange> {
   const parsed = userPreferenceSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -245,25 +246,10 @@ function readUserPreference(raw: unknown, phoneNumberId: string | undefined): Pr
   if (preference.category !== 'marketing_messages' || (preference.value !== 'stop' && preference.value !== 'resume')) return { ignore: true };
   const timestamp = new Date(Number(preference.timestamp) * 1000);
   if (!isSaneDate(timestamp)) return { skip: `malformed user preference: timestamp ${String(preference.timestamp).slice(0, 32)} is out of range` };
-  return { change: { waId: preference.wa_id, value: preference.value, timestamp, phoneNumberId } };
+  return { item: { waId: preference.wa_id, value: preference.value, timestamp, phoneNumberId } };
 }
 
 /** Every marketing stop/resume of every `user_preferences` change, in payload order; a malformed one goes to `onSkip`. */
 export function userPreferencesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): UserPreferenceChange[] {
-  const changes: UserPreferenceChange[] = [];
-  let index = 0;
-  for (const entry of envelope.entry) {
-    for (const change of entry.changes) {
-      const raw = (change.value as Record<string, unknown>).user_preferences;
-      if (!Array.isArray(raw)) continue;
-      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
-      for (const item of raw) {
-        const reading = readUserPreference(item, phoneNumberId);
-        if ('change' in reading) changes.push(reading.change);
-        else if ('skip' in reading) onSkip(reading.skip, index);
-        index++;
-      }
-    }
-  }
-  return changes;
+  return readEach(envelope, (value) => value.user_preferences, readUserPreference, onSkip);
 }
