@@ -13,6 +13,7 @@ import { boundedSet, registerSandboxAccounts, type SandboxSignup } from './sandb
 import { createWebhookDispatcher, type SandboxLog } from './sandbox-webhooks.ts';
 import { registerSandboxTemplates, type SandboxTemplateControl } from './sandbox-templates.ts';
 import { safeEqualStrings } from './signature.ts';
+import { firstIssueText } from '../../shared/validation-reason.ts';
 import type { TemplateSend } from './types.ts';
 
 export type { SandboxLog } from './sandbox-webhooks.ts';
@@ -148,11 +149,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
 
   const send = async (request: FastifyRequest<{ Params: { phoneNumberId: string } }>, reply: FastifyReply) => {
     const parsed = sandboxSendSchema.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const details = issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid request';
-      return reply.code(400).send(metaError(100, 'Invalid parameter', details));
-    }
+    if (!parsed.success) return reply.code(400).send(metaError(100, 'Invalid parameter', firstIssueText(parsed.error, 'body', 'invalid request')));
     const body = parsed.data;
     const receivedAt = Date.now();
     const digits = body.to.replace(/^\+/, '');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSaneDate, isStorableText } from '../../shared/storable.ts';
+import { firstIssueText } from '../../shared/validation-reason.ts';
 import type { ProviderStatus, ProviderStatusName, StatusPricing } from './types.ts';
 
 /** One status as Meta sends it; unknown fields (pricing, conversation, biz_opaque_callback_data…) pass through. */
@@ -60,8 +61,7 @@ const KNOWN_STATUSES: readonly string[] = ['sent', 'delivered', 'read', 'failed'
 export function parseWebhookEnvelope(body: unknown): { envelope: WebhookEnvelope } | { problem: string } {
   const parsed = webhookEnvelopeSchema.safeParse(body);
   if (parsed.success) return { envelope: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { problem: `Not a WhatsApp webhook envelope: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}` };
+  return { problem: `Not a WhatsApp webhook envelope: ${firstIssueText(parsed.error, 'body')}` };
 }
 
 /** Column sizes of message_status_event and message: what a status may carry into them. */
@@ -115,10 +115,7 @@ function readEach<Item>(
 
 function readStatus(raw: unknown, phoneNumberId: string | undefined): Reading<ProviderStatus> {
   const parsed = webhookStatusSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { skip: `malformed status: ${issue ? `${issue.path.join('.') || 'status'}: ${issue.message}` : 'invalid'}` };
-  }
+  if (!parsed.success) return { skip: `malformed status: ${firstIssueText(parsed.error, 'status')}` };
   const status = parsed.data;
   // Statuses Herald does not track (e.g. 'deleted', 'warning') are not errors.
   if (!KNOWN_STATUSES.includes(status.status)) return { ignore: true };
@@ -183,10 +180,7 @@ const TEXT_LENGTH = 4096;
 
 function readMessage(raw: unknown, phoneNumberId: string | undefined): Reading<InboundWhatsAppMessage> {
   const parsed = webhookMessageSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { skip: `malformed message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid'}` };
-  }
+  if (!parsed.success) return { skip: `malformed message: ${firstIssueText(parsed.error, 'message')}` };
   const message = parsed.data;
   if (!isStorableText(message.id) || message.id.length > WAMID_LENGTH) return { skip: 'malformed message: id is not a WhatsApp message id' };
   const timestamp = new Date(Number(message.timestamp) * 1000);
@@ -237,10 +231,7 @@ const userPreferenceSchema = z.looseObject({
 
 function readUserPreference(raw: unknown, phoneNumberId: string | undefined): Reading<UserPreferenceChange> {
   const parsed = userPreferenceSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { skip: `malformed user preference: ${issue ? `${issue.path.join('.') || 'preference'}: ${issue.message}` : 'invalid'}` };
-  }
+  if (!parsed.success) return { skip: `malformed user preference: ${firstIssueText(parsed.error, 'preference')}` };
   const preference = parsed.data;
   // Only marketing messages have a preference today; another category or value is not Herald's to act on.
   if (preference.category !== 'marketing_messages' || (preference.value !== 'stop' && preference.value !== 'resume')) return { ignore: true };
