@@ -3,11 +3,14 @@ import { isSaneDate, isStorableText } from '../../shared/storable.ts';
 import { firstIssueText } from '../../shared/validation-reason.ts';
 import type { ProviderStatus, ProviderStatusName, StatusPricing } from './types.ts';
 
+/** Meta's timestamps: Unix seconds, as a digit string or a number. */
+const unixSeconds = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]);
+
 /** One status as Meta sends it; unknown fields (pricing, conversation, biz_opaque_callback_data…) pass through. */
 const webhookStatusSchema = z.looseObject({
   id: z.string().min(1),
   status: z.string(),
-  timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
+  timestamp: unixSeconds,
   recipient_id: z.string().optional(),
   errors: z
     .array(z.looseObject({ code: z.number().optional(), title: z.string().optional(), message: z.string().optional() }))
@@ -170,7 +173,7 @@ export interface InboundWhatsAppMessage {
 const webhookMessageSchema = z.looseObject({
   id: z.string().min(1),
   from: z.string().regex(/^\d{5,20}$/, 'must be the writer\'s number, digits only'),
-  timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
+  timestamp: unixSeconds,
   type: z.string().regex(/^[a-z_]{1,32}$/, 'must be a message type such as text'),
   text: z.looseObject({ body: z.string() }).optional(),
 });
@@ -226,7 +229,7 @@ const userPreferenceSchema = z.looseObject({
   wa_id: z.string().regex(/^\d{5,20}$/, "must be the user's number, digits only"),
   category: z.string(),
   value: z.string(),
-  timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
+  timestamp: unixSeconds,
 });
 
 function readUserPreference(raw: unknown, phoneNumberId: string | undefined): Reading<UserPreferenceChange> {
