@@ -4,10 +4,10 @@
 // would see it: the stand-in's arrival times of the accepted send calls.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { postEntry } from '../server/modules/billing/ledger.service.ts';
-import { startSandboxServer, type SandboxServer } from '../server/modules/whatsapp/sandbox.ts';
+import { startSandboxServer, type SandboxServer } from '../server/modules/whatsapp/sandbox-server.ts';
 import { units } from '../server/shared/money.ts';
 import { callJson } from '../scripts/lib/http-json.ts';
-import { freePort } from '../scripts/lib/ports.ts';
+import { freePort } from '../server/shared/ports.ts';
 import type { Engines } from '../scripts/lib/engines.ts';
 import { tenantOverHttp } from './lib/fixtures.ts';
 import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';

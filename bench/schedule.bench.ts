@@ -2,7 +2,7 @@
 // over REST and over tRPC (the same procedure), with calls per second and latency percentiles.
 import { randomUUID } from 'node:crypto';
 import { callJson } from '../scripts/lib/http-json.ts';
-import { freePort } from '../scripts/lib/ports.ts';
+import { freePort } from '../server/shared/ports.ts';
 import type { Engines } from '../scripts/lib/engines.ts';
 import { tenantOverHttp } from './lib/fixtures.ts';
 import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';

@@ -11,11 +11,11 @@ import { heraldEnv, startHeraldProcess, waitForHttp, type HeraldProcess } from '
 import { tenantOverHttp } from '../bench/lib/fixtures.ts';
 import { postEntry } from '../server/modules/billing/ledger.service.ts';
 import { verifyLedger } from '../server/modules/billing/ledger-verify.ts';
-import { startSandboxServer } from '../server/modules/whatsapp/sandbox.ts';
+import { startSandboxServer } from '../server/modules/whatsapp/sandbox-server.ts';
 import { units } from '../server/shared/money.ts';
 import { startEngines } from './lib/engines.ts';
 import { callJson } from './lib/http-json.ts';
-import { freePort } from './lib/ports.ts';
+import { freePort } from '../server/shared/ports.ts';
 
 const MESSAGES = Number(process.env.PRODUCTION_MESSAGES ?? 1000);
 const say = (line: string) => process.stdout.write(`[production] ${line}\n`);

@@ -22,7 +22,8 @@ import { echoRunner } from './temporal/echo-workflow.ts';
 import { messageWorkflows, type WorkflowSettings } from './temporal/message-workflows.ts';
 import type { RunningWorker } from './temporal/worker.ts';
 import { measuredSender } from './metrics.ts';
-import { freeLoopbackPort, startWorkerMetricsServer } from './worker-metrics.ts';
+import { startWorkerMetricsServer } from './worker-metrics.ts';
+import { freePort } from './shared/ports.ts';
 
 /** Where the two external services are; the entry points fill these from configuration or embedded defaults. */
 export interface Endpoints {
@@ -130,7 +131,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   // Loaded here, not at the top: the worker SDK (native core, webpack) would otherwise weigh on the API process too.
   const [{ installTemporalLogging }, { startWorker }] = await Promise.all([import('./temporal/logging.ts'), import('./temporal/worker.ts')]);
   // The SDK's exporter listens on loopback only: the worker's own /metrics serves its text with Herald's.
-  const sdkMetricsAddress = config.WORKER_METRICS_PORT > 0 ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+  const sdkMetricsAddress = config.WORKER_METRICS_PORT > 0 ? `127.0.0.1:${await freePort()}` : undefined;
   const sdkMetrics = installTemporalLogging(logger, 'WARN', sdkMetricsAddress);
   // Listening before the worker polls: a taken port stops the start instead of leaving a worker nobody scrapes.
   const metrics =

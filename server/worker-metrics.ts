@@ -1,21 +1,7 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { Logger } from 'pino';
 import { metricsAuthorized } from './http/metrics-route.ts';
 import { registry } from './metrics.ts';
-
-/** A free loopback port for the Temporal SDK's own exporter, which only the worker's /metrics reads. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
 
 export interface WorkerMetricsServer {
   port: number;

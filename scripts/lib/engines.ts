@@ -4,7 +4,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate, openOrm, type Orm } from '../../server/db/orm.ts';
-import { freePort } from './ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
 import { findTemporalCli, startTemporalDevServer } from './temporal.ts';
 import { startTemporalServer } from './temporal-server.ts';

@@ -4,7 +4,7 @@ import { loadConfig } from '../../server/config.ts';
 import { createLogger, startApi, startHeraldWorker } from '../../server/runtime.ts';
 import { startEngines } from './engines.ts';
 import { callJson } from './http-json.ts';
-import { freePort } from './ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 
 export interface FuzzHerald {
   url: string;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared.ts';
-import { freePort, freePortInRange } from './ports.ts';
+import { freePort, freePortInRange } from '../../server/shared/ports.ts';
 import { CACHE_DIR, stopChild, waitUntilServing } from './temporal.ts';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';

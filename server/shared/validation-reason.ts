@@ -14,3 +14,9 @@ function findReason(issues: readonly Issue[]): string | undefined {
 
 /** `data.reason` of a validation error: the first refinement's own reason (UNSTORABLE_TEXT…), else INVALID_INPUT. */
 export const validationReason = (issues: readonly z.core.$ZodIssue[]): string => findReason(issues as readonly Issue[]) ?? 'INVALID_INPUT';
+
+/** A zod error's first issue as `path: message` (`whole` names an issue about the whole value), or `none` when it has none. */
+export function firstIssueText(error: z.ZodError, whole: string, none = 'invalid'): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || whole}: ${issue.message}` : none;
+}

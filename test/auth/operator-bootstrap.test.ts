@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { ensureSuperAdmin } from '../../server/modules/auth/auth.service.ts';
 import { startApi } from '../../server/runtime.ts';
 import { bearer, registerTenant } from '../support/actors.ts';

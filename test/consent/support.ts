@@ -1,10 +1,10 @@
 // Consent as contacts and Meta report it: signed webhooks in Meta's formats, and the contact as the API shows it.
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { inboundEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { bearer } from '../support/actors.ts';
-import { rest, type Harness } from '../support/harness.ts';
-import { postWebhook, type SendingTenant } from '../messages/support.ts';
+import { rest, startHarness, type Harness } from '../support/harness.ts';
+import { postWebhook, sendingTenant, type SendingTenant } from '../messages/support.ts';
 
 const WABA = '102290129340398';
 const identity = (phoneNumberId: string) => ({ wabaId: WABA, phoneNumberId, displayPhoneNumber: '15550783881' });
@@ -91,3 +91,21 @@ export async function marketingTemplate(herald: Harness, tenant: SendingTenant):
 
 export const consentChange = (herald: Harness, token: string, id: string, action: 'opt-out' | 'opt-in', scope: 'ALL' | 'MARKETING') =>
   rest(herald, 'POST', `/contacts/${id}/${action}`, { scope }, bearer(token));
+
+export interface ConsentScene {
+  herald: Harness;
+  tenant: SendingTenant;
+  marketingId: string;
+}
+
+/** For one describe block: Herald with its worker, a tenant holding 5.00 and an APPROVED MARKETING template; filled in before the tests run. */
+export function consentScene(): ConsentScene {
+  const scene = {} as ConsentScene;
+  beforeAll(async () => {
+    scene.herald = await startHarness({ worker: true });
+    scene.tenant = await sendingTenant(scene.herald, '5.00');
+    scene.marketingId = await marketingTemplate(scene.herald, scene.tenant);
+  });
+  afterAll(() => scene.herald?.close());
+  return scene;
+}

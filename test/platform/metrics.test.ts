@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import pino from 'pino';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { schedule, sendingTenant, waitForMessage } from '../messages/support.ts';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/lib/postgres.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
 
 async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {

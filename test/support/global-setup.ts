@@ -9,7 +9,7 @@ import { migrate, openOrm } from '../../server/db/orm.ts';
 import { startEmbeddedPostgres } from '../../scripts/lib/postgres.ts';
 import { findTemporalCli, startTemporalDevServer } from '../../scripts/lib/temporal.ts';
 import { startTemporalServer } from '../../scripts/lib/temporal-server.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -16,9 +16,10 @@ import { installTemporalLogging } from '../../server/temporal/logging.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
 import { templateMetaSettings } from '../../server/modules/templates/template-meta.service.ts';
 import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
-import { startSandboxServer, type SandboxDelays, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
+import type { SandboxDelays } from '../../server/modules/whatsapp/sandbox.ts';
+import { startSandboxServer, type SandboxServer } from '../../server/modules/whatsapp/sandbox-server.ts';
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { measuredSender } from '../../server/metrics.ts';
 import { startWorkerMetricsServer } from '../../server/worker-metrics.ts';
 

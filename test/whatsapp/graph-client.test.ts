@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
-import { startSandboxServer, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
+import { startSandboxServer, type SandboxServer } from '../../server/modules/whatsapp/sandbox-server.ts';
 import { WhatsAppError } from '../../server/modules/whatsapp/types.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { startReceiver, type Receiver } from './fixtures.ts';
 
 const appSecret = 'sandbox-secret';

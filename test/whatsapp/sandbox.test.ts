@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { generatedSandboxToken, sandboxTokenFile } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
-import { registerWhatsAppSandbox, startSandboxServer, type SandboxServer } from '../../server/modules/whatsapp/sandbox.ts';
+import { registerWhatsAppSandbox } from '../../server/modules/whatsapp/sandbox.ts';
+import { startSandboxServer, type SandboxServer } from '../../server/modules/whatsapp/sandbox-server.ts';
 import { registerWebhookRoutes } from '../../server/modules/whatsapp/webhook-routes.ts';
 import type { ProviderStatus } from '../../server/modules/whatsapp/types.ts';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { eventually, startReceiver, type Receiver } from './fixtures.ts';
 
 const appSecret = 'shared-app-secret';

@@ -4,7 +4,7 @@
 import { Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection.js';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
-import { freePort } from '../../scripts/lib/ports.ts';
+import { freePort } from '../../server/shared/ports.ts';
 import { ensureTemporalTestServer, startTemporalTestServer } from '../../scripts/lib/temporal-test-server.ts';
 
 export interface TimeSkippingServer {

@@ -87,24 +87,7 @@ export function statusEnvelope(identity: SandboxIdentity, event: SandboxStatusEv
     status.pricing = { billable, pricing_model: 'PMP', ...(category ? { category } : {}), type: type ?? 'regular' };
   }
   if (event.callbackData !== undefined) status.biz_opaque_callback_data = event.callbackData;
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: identity.wabaId,
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: identity.displayPhoneNumber, phone_number_id: identity.phoneNumberId },
-              statuses: [status],
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return messagesEnvelope(identity, { statuses: [status] });
 }
 
 /** An OAuth error as Graph answers it (no `error_data`, an `error_subcode` instead). */
@@ -124,25 +107,10 @@ export interface SandboxInboundEvent {
 
 /** The webhook envelope Meta posts when a user writes a text to a business number, stamped with the current time. */
 export function inboundEnvelope(identity: SandboxIdentity, event: SandboxInboundEvent) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: identity.wabaId,
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: identity.displayPhoneNumber, phone_number_id: identity.phoneNumberId },
-              contacts: [{ profile: { name: 'Sandbox contact' }, wa_id: event.from }],
-              messages: [{ from: event.from, id: event.id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: event.text } }],
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return messagesEnvelope(identity, {
+    contacts: [{ profile: { name: 'Sandbox contact' }, wa_id: event.from }],
+    messages: [{ from: event.from, id: event.id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: event.text } }],
+  });
 }
 
 /** One change of a template webhook: `field` is message_template_status_update, message_template_quality_update or template_category_update. */
@@ -151,10 +119,18 @@ export interface SandboxTemplateChange {
   value: Record<string, unknown>;
 }
 
-/** The webhook envelope Meta posts about a WABA's templates. */
+/** The webhook envelope Meta posts about a WABA's templates: unlike the messages one, its entry carries a `time`. */
 export function templateEnvelope(wabaId: string, changes: SandboxTemplateChange[]) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [{ id: wabaId, time: Math.floor(Date.now() / 1000), changes }],
-  };
+  return changeEnvelope(wabaId, changes, Math.floor(Date.now() / 1000));
+}
+
+/** Meta's webhook envelope: one entry for the WABA, holding its changes. */
+function changeEnvelope<Change extends { field: string; value: object }>(wabaId: string, changes: Change[], time?: number) {
+  return { object: 'whatsapp_business_account', entry: [{ id: wabaId, ...(time === undefined ? {} : { time }), changes }] };
+}
+
+/** A `messages` change about one business number: its fields follow the number's metadata. */
+function messagesEnvelope<Fields extends object>(identity: SandboxIdentity, fields: Fields) {
+  const metadata = { display_phone_number: identity.displayPhoneNumber, phone_number_id: identity.phoneNumberId };
+  return changeEnvelope(identity.wabaId, [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, ...fields } }]);
 }

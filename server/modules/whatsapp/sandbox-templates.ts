@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { metaError, templateEnvelope, type SandboxTemplateChange } from './sandbox-format.ts';
 import type { WebhookDispatcher } from './sandbox-webhooks.ts';
 import { safeEqualStrings } from './signature.ts';
+import { firstIssueText } from '../../shared/validation-reason.ts';
 
 export interface SandboxTemplate {
   id: string;
@@ -118,10 +119,7 @@ export function registerSandboxTemplates(scope: FastifyInstance, options: Sandbo
 
   scope.post('/:version/:wabaId/message_templates', { onRequest: authorized, bodyLimit: 64 * 1024 }, async (request: FastifyRequest<{ Params: { wabaId: string } }>, reply) => {
     const parsed = createSchema.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return reply.code(400).send(metaError(100, 'Invalid parameter', issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid request'));
-    }
+    if (!parsed.success) return reply.code(400).send(metaError(100, 'Invalid parameter', firstIssueText(parsed.error, 'body', 'invalid request')));
     const { name, language, category, components } = parsed.data;
     const body = components.find((component) => component.type.toUpperCase() === 'BODY');
     if (!body?.text) return reply.code(400).send(metaError(100, 'Invalid parameter', 'components: a BODY component with text is required'));

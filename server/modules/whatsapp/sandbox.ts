@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   bodyParametersOf,
   metaAccepted,
@@ -14,6 +13,7 @@ import { boundedSet, registerSandboxAccounts, type SandboxSignup } from './sandb
 import { createWebhookDispatcher, type SandboxLog } from './sandbox-webhooks.ts';
 import { registerSandboxTemplates, type SandboxTemplateControl } from './sandbox-templates.ts';
 import { safeEqualStrings } from './signature.ts';
+import { firstIssueText } from '../../shared/validation-reason.ts';
 import type { TemplateSend } from './types.ts';
 
 export type { SandboxLog } from './sandbox-webhooks.ts';
@@ -149,11 +149,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
 
   const send = async (request: FastifyRequest<{ Params: { phoneNumberId: string } }>, reply: FastifyReply) => {
     const parsed = sandboxSendSchema.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const details = issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid request';
-      return reply.code(400).send(metaError(100, 'Invalid parameter', details));
-    }
+    if (!parsed.success) return reply.code(400).send(metaError(100, 'Invalid parameter', firstIssueText(parsed.error, 'body', 'invalid request')));
     const body = parsed.data;
     const receivedAt = Date.now();
     const digits = body.to.replace(/^\+/, '');
@@ -292,86 +288,4 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     { prefix: options.prefix ?? '/sandbox/graph' },
   );
   return { throttledNumbers: () => throttled.size, templates: templates! };
-}
-
-export interface SandboxNumber {
-  phoneNumberId: string;
-  accessToken: string;
-  wabaId?: string;
-  displayPhoneNumber?: string;
-}
-
-export interface SandboxServer extends SandboxHandle {
-  /** Makes a business number known, with the only token it takes (as a tenant's number is on Meta). */
-  addNumber(number: SandboxNumber): void;
-  /** An Embedded Signup code it accepts once, yielding the number's token (the number becomes known too). */
-  addSignupCode(code: string, number: SandboxNumber & { wabaId: string }): void;
-  /** The WABA ids the app was subscribed to (`POST /{waba-id}/subscribed_apps`), in arrival order. */
-  subscriptions: string[];
-  /** Base URL for WHATSAPP_API_BASE_URL, e.g. http://127.0.0.1:41234/sandbox/graph. */
-  url: string;
-  /** The bearer token it accepts (the one given, or one generated for this server). */
-  accessToken: string;
-  /** Every validated send call, in arrival order. */
-  sent: SandboxSendRecord[];
-  close(): Promise<void>;
-}
-
-/** The sandbox on its own loopback HTTP server (tests, scripts). */
-export async function startSandboxServer(options: {
-  port?: number;
-  webhookUrl: string;
-  appSecret: string;
-  accessToken?: string;
-  maxThrottledNumbers?: number;
-  delaysMs?: Partial<SandboxDelays>;
-  retryDelaysMs?: number[];
-  log?: SandboxLog;
-  /** The platform app Embedded Signup's exchange must name (META_APP_ID, META_APP_SECRET); absent: any. */
-  app?: { appId: string; appSecret: string } | undefined;
-  templateApprovalDelayMs?: number | null;
-}): Promise<SandboxServer> {
-  const app = Fastify({ logger: false });
-  const sent: SandboxSendRecord[] = [];
-  const prefix = '/sandbox/graph';
-  const accessToken = options.accessToken ?? randomBytes(24).toString('base64url');
-  const numbers = new Map<string, SandboxNumber>();
-  const signupCodes = new Map<string, SandboxNumber>();
-  const subscriptions: string[] = [];
-  const handle = await registerWhatsAppSandbox(app, {
-    ...options,
-    accessToken,
-    prefix,
-    onSend: (record) => sent.push(record),
-    numberToken: async (phoneNumberId) => numbers.get(phoneNumberId)?.accessToken,
-    describeNumber: async (phoneNumberId) => numbers.get(phoneNumberId),
-    signup: {
-      app: options.app,
-      // Meta's codes are single-use.
-      tokenForCode: async (code) => {
-        const number = signupCodes.get(code);
-        signupCodes.delete(code);
-        return number?.accessToken;
-      },
-    },
-    wabaToken: async (wabaId, token) => [...numbers.values()].some((number) => number.wabaId === wabaId && number.accessToken === token),
-    onSubscribe: (wabaId) => void subscriptions.push(wabaId),
-  });
-  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  return {
-    url: `http://127.0.0.1:${port}${prefix}`,
-    accessToken,
-    sent,
-    addNumber: (number) => void numbers.set(number.phoneNumberId, number),
-    addSignupCode(code, number) {
-      numbers.set(number.phoneNumberId, number);
-      signupCodes.set(code, number);
-    },
-    subscriptions,
-    throttledNumbers: handle.throttledNumbers,
-    templates: handle.templates,
-    close: () => app.close(),
-  };
 }

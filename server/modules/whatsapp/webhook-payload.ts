@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { isSaneDate, isStorableText } from '../../shared/storable.ts';
+import { firstIssueText } from '../../shared/validation-reason.ts';
 import type { ProviderStatus, ProviderStatusName, StatusPricing } from './types.ts';
+
+/** Meta's timestamps: Unix seconds, as a digit string or a number. */
+const unixSeconds = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]);
 
 /** One status as Meta sends it; unknown fields (pricing, conversation, biz_opaque_callback_data…) pass through. */
 const webhookStatusSchema = z.looseObject({
   id: z.string().min(1),
   status: z.string(),
-  timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
+  timestamp: unixSeconds,
   recipient_id: z.string().optional(),
   errors: z
     .array(z.looseObject({ code: z.number().optional(), title: z.string().optional(), message: z.string().optional() }))
@@ -60,8 +64,7 @@ const KNOWN_STATUSES: readonly string[] = ['sent', 'delivered', 'read', 'failed'
 export function parseWebhookEnvelope(body: unknown): { envelope: WebhookEnvelope } | { problem: string } {
   const parsed = webhookEnvelopeSchema.safeParse(body);
   if (parsed.success) return { envelope: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { problem: `Not a WhatsApp webhook envelope: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}` };
+  return { problem: `Not a WhatsApp webhook envelope: ${firstIssueText(parsed.error, 'body')}` };
 }
 
 /** Column sizes of message_status_event and message: what a status may carry into them. */
@@ -82,14 +85,40 @@ export function phoneNumberIdOf(metadata: Record<string, unknown> | undefined): 
   return typeof value === 'string' && /^\d{1,64}$/.test(value) ? value : undefined;
 }
 
-type StatusReading = { status: ProviderStatus } | { skip: string } | { ignore: true };
+/** One item of a change read: kept, skipped as malformed (reported), or ignored as not Herald's to act on. */
+type Reading<Item> = { item: Item } | { skip: string } | { ignore: true };
 
-function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusReading {
-  const parsed = webhookStatusSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { skip: `malformed status: ${issue ? `${issue.path.join('.') || 'status'}: ${issue.message}` : 'invalid'}` };
+/**
+ * Every item of one list of every change of every entry, in payload order. Each is read on its own: a malformed
+ * one is reported to `onSkip` with its index and left out, so the rest still apply.
+ */
+function readEach<Item>(
+  envelope: WebhookEnvelope,
+  listOf: (value: z.infer<typeof changeValueSchema>) => unknown,
+  read: (raw: unknown, phoneNumberId: string | undefined) => Reading<Item>,
+  onSkip: (problem: string, index: number) => void,
+): Item[] {
+  const items: Item[] = [];
+  let index = 0;
+  for (const entry of envelope.entry) {
+    for (const change of entry.changes) {
+      const list = listOf(change.value);
+      if (!Array.isArray(list)) continue;
+      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
+      for (const raw of list) {
+        const reading = read(raw, phoneNumberId);
+        if ('item' in reading) items.push(reading.item);
+        else if ('skip' in reading) onSkip(reading.skip, index);
+        index++;
+      }
+    }
   }
+  return items;
+}
+
+function readStatus(raw: unknown, phoneNumberId: string | undefined): Reading<ProviderStatus> {
+  const parsed = webhookStatusSchema.safeParse(raw);
+  if (!parsed.success) return { skip: `malformed status: ${firstIssueText(parsed.error, 'status')}` };
   const status = parsed.data;
   // Statuses Herald does not track (e.g. 'deleted', 'warning') are not errors.
   if (!KNOWN_STATUSES.includes(status.status)) return { ignore: true };
@@ -102,7 +131,7 @@ function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusRead
   const callback = status.biz_opaque_callback_data;
   const callbackData = typeof callback === 'string' && callback.length <= CALLBACK_DATA_LENGTH && isStorableText(callback) ? callback : undefined;
   return {
-    status: {
+    item: {
       wamid: status.id,
       status: status.status as ProviderStatusName,
       timestamp,
@@ -122,20 +151,7 @@ function readStatus(raw: unknown, phoneNumberId: string | undefined): StatusRead
  * is read on its own: a malformed one is reported to `onSkip` and left out, so the rest still apply.
  */
 export function statusesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): ProviderStatus[] {
-  const statuses: ProviderStatus[] = [];
-  let index = 0;
-  for (const entry of envelope.entry) {
-    for (const change of entry.changes) {
-      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
-      for (const raw of change.value.statuses ?? []) {
-        const reading = readStatus(raw, phoneNumberId);
-        if ('status' in reading) statuses.push(reading.status);
-        else if ('skip' in reading) onSkip(reading.skip, index);
-        index++;
-      }
-    }
-  }
-  return statuses;
+  return readEach(envelope, (value) => value.statuses, readStatus, onSkip);
 }
 
 /** One message a user wrote to a business number, as Meta reports it in `value.messages`. */
@@ -157,7 +173,7 @@ export interface InboundWhatsAppMessage {
 const webhookMessageSchema = z.looseObject({
   id: z.string().min(1),
   from: z.string().regex(/^\d{5,20}$/, 'must be the writer\'s number, digits only'),
-  timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
+  timestamp: unixSeconds,
   type: z.string().regex(/^[a-z_]{1,32}$/, 'must be a message type such as text'),
   text: z.looseObject({ body: z.string() }).optional(),
 });
@@ -165,19 +181,16 @@ const webhookMessageSchema = z.looseObject({
 /** WhatsApp's longest text message, in characters; anything beyond is not kept. */
 const TEXT_LENGTH = 4096;
 
-function readMessage(raw: unknown, phoneNumberId: string | undefined): { message: InboundWhatsAppMessage } | { skip: string } {
+function readMessage(raw: unknown, phoneNumberId: string | undefined): Reading<InboundWhatsAppMessage> {
   const parsed = webhookMessageSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { skip: `malformed message: ${issue ? `${issue.path.join('.') || 'message'}: ${issue.message}` : 'invalid'}` };
-  }
+  if (!parsed.success) return { skip: `malformed message: ${firstIssueText(parsed.error, 'message')}` };
   const message = parsed.data;
   if (!isStorableText(message.id) || message.id.length > WAMID_LENGTH) return { skip: 'malformed message: id is not a WhatsApp message id' };
   const timestamp = new Date(Number(message.timestamp) * 1000);
   if (!isSaneDate(timestamp)) return { skip: `malformed message: timestamp ${String(message.timestamp).slice(0, 32)} is out of range` };
   const body = message.type === 'text' ? message.text?.body : undefined;
   return {
-    message: {
+    item: {
       metaMessageId: message.id,
       from: message.from,
       type: message.type,
@@ -190,20 +203,7 @@ function readMessage(raw: unknown, phoneNumberId: string | undefined): { message
 
 /** Every inbound message of every change, in payload order; a malformed one goes to `onSkip` and the rest are kept. */
 export function messagesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): InboundWhatsAppMessage[] {
-  const messages: InboundWhatsAppMessage[] = [];
-  let index = 0;
-  for (const entry of envelope.entry) {
-    for (const change of entry.changes) {
-      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
-      for (const raw of change.value.messages ?? []) {
-        const reading = readMessage(raw, phoneNumberId);
-        if ('message' in reading) messages.push(reading.message);
-        else onSkip(reading.skip, index);
-        index++;
-      }
-    }
-  }
-  return messages;
+  return readEach(envelope, (value) => value.messages, readMessage, onSkip);
 }
 
 /** statusesOf for a parsed JSON body; throws TypeError when it is not Meta's envelope. */
@@ -229,41 +229,21 @@ const userPreferenceSchema = z.looseObject({
   wa_id: z.string().regex(/^\d{5,20}$/, "must be the user's number, digits only"),
   category: z.string(),
   value: z.string(),
-  timestamp: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]),
+  timestamp: unixSeconds,
 });
 
-type PreferenceReading = { change: UserPreferenceChange } | { skip: string } | { ignore: true };
-
-function readUserPreference(raw: unknown, phoneNumberId: string | undefined): PreferenceReading {
+function readUserPreference(raw: unknown, phoneNumberId: string | undefined): Reading<UserPreferenceChange> {
   const parsed = userPreferenceSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { skip: `malformed user preference: ${issue ? `${issue.path.join('.') || 'preference'}: ${issue.message}` : 'invalid'}` };
-  }
+  if (!parsed.success) return { skip: `malformed user preference: ${firstIssueText(parsed.error, 'preference')}` };
   const preference = parsed.data;
   // Only marketing messages have a preference today; another category or value is not Herald's to act on.
   if (preference.category !== 'marketing_messages' || (preference.value !== 'stop' && preference.value !== 'resume')) return { ignore: true };
   const timestamp = new Date(Number(preference.timestamp) * 1000);
   if (!isSaneDate(timestamp)) return { skip: `malformed user preference: timestamp ${String(preference.timestamp).slice(0, 32)} is out of range` };
-  return { change: { waId: preference.wa_id, value: preference.value, timestamp, phoneNumberId } };
+  return { item: { waId: preference.wa_id, value: preference.value, timestamp, phoneNumberId } };
 }
 
 /** Every marketing stop/resume of every `user_preferences` change, in payload order; a malformed one goes to `onSkip`. */
 export function userPreferencesOf(envelope: WebhookEnvelope, onSkip: (problem: string, index: number) => void = () => {}): UserPreferenceChange[] {
-  const changes: UserPreferenceChange[] = [];
-  let index = 0;
-  for (const entry of envelope.entry) {
-    for (const change of entry.changes) {
-      const raw = (change.value as Record<string, unknown>).user_preferences;
-      if (!Array.isArray(raw)) continue;
-      const phoneNumberId = phoneNumberIdOf(change.value.metadata);
-      for (const item of raw) {
-        const reading = readUserPreference(item, phoneNumberId);
-        if ('change' in reading) changes.push(reading.change);
-        else if ('skip' in reading) onSkip(reading.skip, index);
-        index++;
-      }
-    }
-  }
-  return changes;
+  return readEach(envelope, (value) => value.user_preferences, readUserPreference, onSkip);
 }

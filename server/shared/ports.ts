@@ -1,6 +1,6 @@
 import net from 'node:net';
 
-/** Asks the kernel for a free loopback port. */
+/** Asks the kernel for a free loopback port (the worker's SDK exporter, the tests' and scripts' servers). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
