@@ -22,7 +22,8 @@ import { retryingClient } from './lib/retrying-client.ts';
 
 const MESSAGES = Number(process.env.PRODUCTION_MESSAGES ?? 1000);
 const POSTGRES_DOWN_MS = 6_000;
-const say = (line: string) => process.stdout.write(`[production] ${line}\n`);
+const t0 = Date.now();
+const say = (line: string) => process.stdout.write(`[production +${Math.round((Date.now() - t0) / 1000)}s] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<boolean> {
@@ -34,6 +35,7 @@ async function main(): Promise<boolean> {
     const [portA, portB, metricsA, metricsB] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const apis = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
     const appSecret = randomUUID();
+    let webhooksUndelivered = 0;
     const accessToken = `production-${randomUUID()}`;
     // Meta calls one webhook URL; here it is the first API (a load balancer would spread it).
     const meta = await startSandboxServer({
@@ -41,7 +43,9 @@ async function main(): Promise<boolean> {
       appSecret,
       accessToken,
       delaysMs: { sent: 50, delivered: 100, read: 150 },
-      log: { info() {}, warn() {}, error() {} },
+      // Meta retries a webhook the API did not take for days; four minutes here outlast the restart on a loaded machine.
+      retryDelaysMs: [500, 2_000, 5_000, 15_000, 30_000, 60_000, 120_000],
+      log: { info() {}, warn() {}, error: () => void webhooksUndelivered++ },
     });
     // One environment for all four, as compose shares one: same database, Temporal, task queue, keys.
     const shared = sharedEnv({
@@ -145,6 +149,7 @@ async function main(): Promise<boolean> {
       lost,
       clientErrors: client.errors.length,
       clientRetries: client.retries,
+      webhooksUndelivered,
       postgresDown: postgresDown ?? 'did not happen (too few messages)',
       ledger: ledger.problems.length === 0 ? 'verifies' : `${ledger.problems.length} problems`,
       seconds: Math.round((Date.now() - started) / 1000),
