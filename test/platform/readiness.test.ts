@@ -108,6 +108,30 @@ describe('/readyz follows the database and Temporal', () => {
     expect(retried.body).toMatchObject({ status: 'SCHEDULED', contactId: contact.id });
   });
 
+  it('gets back every connection of transactions PostgreSQL dropped, so requests still find one after the restart', async () => {
+    // More transactions in flight than the pool's 10 connections, each cut off by the stop.
+    const inFlight = Array.from({ length: 12 }, () =>
+      herald.orm.em
+        .fork()
+        .transactional(async (tx) => tx.execute('select pg_sleep(5)'))
+        .catch((error: unknown) => error),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await postgres.stop();
+    // Each fails at once; one that waits for a connection nobody gives back would wait for ever.
+    const settled = await Promise.race([Promise.all(inFlight).then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 15_000))]);
+    await postgres.start();
+    expect(settled).toBe(true);
+    const back = await eventually(
+      () => rest(herald, 'GET', '/readyz'),
+      (response) => response.status === 200,
+      10_000,
+    );
+    expect(back.status).toBe(200);
+    const pool = await herald.orm.em.getConnection().getNativeClient();
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+  });
+
   it('is 503 naming temporal when Temporal cannot be reached', async () => {
     const noTemporal = await startHarness({
       config: testConfig({ DATABASE_URL: postgres.url, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` }),
