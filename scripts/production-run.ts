@@ -6,7 +6,7 @@
 // again (calls answer 503, /readyz names the database); two thirds of the way, the other API and the other worker
 // get SIGTERM under load. The client retries as the README says (same idempotency key, the other API). Then:
 // every message READ, each recipient sent to exactly once, one debit each, no error reached the client, the
-// ledger verifies. Prints a summary; exits 1 when anything is off.
+// ledger verifies, every process stops cleanly on SIGTERM. Prints a summary; exits 1 when anything is off.
 import { randomUUID } from 'node:crypto';
 import { startHeraldProcess, waitForHttp, type HeraldProcess } from '../bench/lib/processes.ts';
 import { tenantOverHttp } from '../bench/lib/fixtures.ts';
@@ -129,6 +129,9 @@ async function main(): Promise<boolean> {
     const duplicates = [...sendsPerRecipient.values()].filter((sends) => sends > 1).length;
     const lost = contacts.filter((contact) => !sendsPerRecipient.has(contact.phone)).length;
     const ledger = await verifyLedger((sql) => engines.orm.em.fork().getConnection().execute(sql));
+    // Every process but the one killed must stop on SIGTERM by itself (exit 0), the database restart notwithstanding.
+    for (const herald of [...processes].reverse()) await herald.stop();
+    const unclean = processes.filter((herald) => herald !== workerA && herald.child.exitCode !== 0).map((herald) => `${herald.name} ${herald.child.signalCode ?? herald.child.exitCode}`);
     const outageOk = postgresDown !== undefined && postgresDown.problems.length === 0;
     const ok =
       stored === MESSAGES &&
@@ -138,6 +141,7 @@ async function main(): Promise<boolean> {
       lost === 0 &&
       client.errors.length === 0 &&
       ledger.problems.length === 0 &&
+      unclean.length === 0 &&
       outageOk;
     const summary = {
       messages: MESSAGES,
@@ -152,6 +156,7 @@ async function main(): Promise<boolean> {
       webhooksUndelivered,
       postgresDown: postgresDown ?? 'did not happen (too few messages)',
       ledger: ledger.problems.length === 0 ? 'verifies' : `${ledger.problems.length} problems`,
+      shutdown: unclean.length === 0 ? 'clean' : unclean,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     say(`summary ${JSON.stringify(summary)}`);
