@@ -1,35 +1,41 @@
-// `npm run test:production`: Herald as production runs it, without Docker. Temporal's own server on
-// PostgreSQL, Herald's database beside it, two API processes and two worker processes started as
-// `npm run start:api` / `start:worker` start them (same node flags), and the local Graph stand-in. 1,000
-// messages are scheduled through both APIs alternately; a third of the way, one worker is killed with
-// SIGKILL and restarted 10 s later; two thirds of the way, the other API and the other worker get SIGTERM
-// under load, and the client retries as the README says (same idempotency key, the other API). Then:
-// every message READ, each recipient sent to exactly once, one debit each, no error reached the client,
-// the ledger verifies. Prints a summary; exits 1 when anything is off.
+// `npm run test:production`: Herald as production runs it, without Docker. Temporal's own server on its
+// PostgreSQL, Herald's database on a PostgreSQL server of its own, two API processes and two worker processes
+// started with package.json's `start:api` / `start:worker` command lines and compose's environment, and the local
+// Graph stand-in. Messages are scheduled through both APIs alternately; a third of the way, one worker is killed
+// with SIGKILL and restarted 10 s later; half way, Herald's PostgreSQL is stopped for a few seconds and started
+// again (calls answer 503, /readyz names the database); two thirds of the way, the other API and the other worker
+// get SIGTERM under load. The client retries as the README says (same idempotency key, the other API). Then:
+// every message READ, each recipient sent to exactly once, one debit each, no error reached the client, the
+// ledger verifies, every process stops cleanly on SIGTERM. Prints a summary; exits 1 when anything is off.
 import { randomUUID } from 'node:crypto';
-import { heraldEnv, startHeraldProcess, waitForHttp, type HeraldProcess } from '../bench/lib/processes.ts';
+import { startHeraldProcess, waitForHttp, type HeraldProcess } from '../bench/lib/processes.ts';
 import { tenantOverHttp } from '../bench/lib/fixtures.ts';
 import { postEntry } from '../server/modules/billing/ledger.service.ts';
 import { verifyLedger } from '../server/modules/billing/ledger-verify.ts';
 import { startSandboxServer } from '../server/modules/whatsapp/sandbox-server.ts';
 import { units } from '../server/shared/money.ts';
 import { startEngines } from './lib/engines.ts';
-import { callJson } from './lib/http-json.ts';
 import { freePort } from '../server/shared/ports.ts';
+import { postgresOutage, type OutageReport } from './lib/postgres-outage.ts';
+import { apiEnv, sharedEnv, workerEnv } from './lib/production-env.ts';
+import { retryingClient } from './lib/retrying-client.ts';
 
 const MESSAGES = Number(process.env.PRODUCTION_MESSAGES ?? 1000);
-const say = (line: string) => process.stdout.write(`[production] ${line}\n`);
+const POSTGRES_DOWN_MS = 6_000;
+const t0 = Date.now();
+const say = (line: string) => process.stdout.write(`[production +${Math.round((Date.now() - t0) / 1000)}s] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<boolean> {
   const started = Date.now();
-  const engines = await startEngines('postgres', say, 'production');
+  const engines = await startEngines('postgres', say, 'production', { ownHeraldServer: true });
   const processes: HeraldProcess[] = [];
   try {
     const temporalAddress = await engines.temporalAddress();
     const [portA, portB, metricsA, metricsB] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const apis = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
     const appSecret = randomUUID();
+    let webhooksUndelivered = 0;
     const accessToken = `production-${randomUUID()}`;
     // Meta calls one webhook URL; here it is the first API (a load balancer would spread it).
     const meta = await startSandboxServer({
@@ -37,73 +43,77 @@ async function main(): Promise<boolean> {
       appSecret,
       accessToken,
       delaysMs: { sent: 50, delivered: 100, read: 150 },
-      log: { info() {}, warn() {}, error() {} },
+      // Meta retries a webhook the API did not take for days; four minutes here outlast the restart on a loaded machine.
+      retryDelaysMs: [500, 2_000, 5_000, 15_000, 30_000, 60_000, 120_000],
+      log: { info() {}, warn() {}, error: () => void webhooksUndelivered++ },
     });
     // One environment for all four, as compose shares one: same database, Temporal, task queue, keys.
-    const shared = heraldEnv(engines, temporalAddress, portA, {
-      WHATSAPP_MODE: 'cloud',
-      WHATSAPP_API_BASE_URL: meta.url,
-      WHATSAPP_ACCESS_TOKEN: accessToken,
-      WHATSAPP_APP_SECRET: appSecret,
-      WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
+    const shared = sharedEnv({
+      databaseUrl: engines.databaseUrl,
+      temporalAddress,
+      taskQueue: `production-${randomUUID()}`,
+      dataDir: engines.scratch,
+      graphUrl: meta.url,
+      accessToken,
+      appSecret,
+      phoneNumberId: '106540352242922',
     });
-    const start = (name: 'api' | 'worker', extra: Record<string, string>) => {
-      const herald = startHeraldProcess(name, { ...shared, ...extra });
+    const start = (name: 'api' | 'worker', own: Record<string, string>) => {
+      const herald = startHeraldProcess(name, { ...shared, ...own }, { onlyGiven: true });
       processes.push(herald);
       return herald;
     };
     say('starting two APIs and two workers');
-    start('api', { PORT: String(portA) });
-    const apiB = start('api', { PORT: String(portB) });
-    const workerA = start('worker', { WORKER_METRICS_PORT: String(metricsA) });
-    const workerB = start('worker', { WORKER_METRICS_PORT: String(metricsB) });
+    start('api', apiEnv(portA));
+    const apiB = start('api', apiEnv(portB));
+    const workerA = start('worker', workerEnv(apis[0]!, metricsA));
+    const workerB = start('worker', workerEnv(apis[1]!, metricsB));
     for (const api of apis) await waitForHttp(`${api}/readyz`);
 
     const contacts = Array.from({ length: MESSAGES }, (_, i) => ({ phone: `+1555888${String(1000 + i).padStart(4, '0')}`, name: `Reader ${i}` }));
     const { token, tenantId, templateId, contactIds } = await tenantOverHttp(apis[0]!, contacts);
     await postEntry(engines.orm.em.fork(), { tenantId, type: 'CREDIT', reason: 'TOPUP', amount: units(1_000_000_000n), description: 'production run' });
 
-    say(`scheduling ${MESSAGES} messages through both APIs alternately; a worker is killed in the middle`);
+    say(`scheduling ${MESSAGES} messages through both APIs alternately; a worker is killed, PostgreSQL restarted, an API and a worker stopped`);
     const count = async (sql: string) => Number((await engines.orm.em.fork().getConnection().execute<{ n: string }[]>(sql, [tenantId]))[0]!.n);
     const settled = () => count(`select count(*) as n from message where tenant_id = ? and status = 'READ'`);
-    let killed = false;
+    const client = retryingClient(apis, token);
+    const outage = postgresOutage({
+      server: engines.heraldServer,
+      apis,
+      workers: () => processes.filter((herald) => herald.name === 'worker' && herald !== workerA).map((herald) => herald.child),
+      downMs: POSTGRES_DOWN_MS,
+      say,
+    });
+    client.onAnswer = (answer) => outage.observe(answer);
+    let workerBack: Promise<void> | undefined;
+    let outageRun: Promise<OutageReport> | undefined;
     let terminated = false;
-    let clientErrors = 0;
-    let retried = 0;
-    // The README's rule for callers: on no answer or a 5xx, send the same request (same key) again, here to the other API.
-    const schedule = async (contactId: string, first: number) => {
-      const body = { templateId, contactId, scheduleTime: new Date().toISOString(), idempotencyKey: randomUUID() };
-      for (let attempt = 0; attempt < 4; attempt++) {
-        try {
-          return await callJson(`${apis[(first + attempt) % 2]}/messages/schedule`, 'POST', body, token);
-        } catch (error) {
-          const status = Number(/answered (\d{3})/.exec(String(error))?.[1] ?? 0);
-          if (status >= 400 && status < 500 && status !== 429) break; // refused for a reason: retrying will not help
-          retried++;
-          await sleep(200 * (attempt + 1));
-        }
-      }
-      clientErrors++;
-      return undefined;
-    };
     for (let i = 0; i < contactIds.length; i += 20) {
-      await Promise.all(contactIds.slice(i, i + 20).map((contactId, j) => schedule(contactId, i + j)));
-      if (!terminated && i >= (contactIds.length * 2) / 3) {
+      if (!workerBack && i >= contactIds.length / 3) {
+        workerA.child.kill('SIGKILL');
+        say(`worker killed (SIGKILL) with ${await settled()} messages READ; it restarts in 10 s`);
+        workerBack = sleep(10_000).then(async () => {
+          start('worker', workerEnv(apis[0]!, metricsA));
+          await waitForHttp(`http://127.0.0.1:${metricsA}/metrics`);
+          say('worker restarted');
+        });
+      }
+      if (!outageRun && workerBack && i >= contactIds.length / 2) {
+        // A worker starting while its database is down exits (its supervisor restarts it): not this scenario.
+        await workerBack;
+        outageRun = outage.run();
+      }
+      await Promise.all(contactIds.slice(i, i + 20).map((contactId, j) => client.post('/messages/schedule', { templateId, contactId, scheduleTime: new Date().toISOString(), idempotencyKey: randomUUID() }, i + j)));
+      if (!terminated && outageRun && i >= (contactIds.length * 2) / 3) {
+        await outageRun;
         terminated = true;
         say('SIGTERM to the second API and the second worker, under load');
         void apiB.stop();
         void workerB.stop();
       }
-      if (!killed && i >= contactIds.length / 3) {
-        killed = true;
-        workerA.child.kill('SIGKILL');
-        say(`worker killed (SIGKILL) with ${await settled()} messages READ; it restarts in 10 s`);
-        setTimeout(() => {
-          start('worker', { WORKER_METRICS_PORT: String(metricsA) });
-          say('worker restarted');
-        }, 10_000);
-      }
     }
+    const postgresDown = await outageRun;
     const deadline = Date.now() + 10 * 60_000;
     while ((await settled()) < MESSAGES && Date.now() < deadline) await sleep(500);
 
@@ -119,8 +129,20 @@ async function main(): Promise<boolean> {
     const duplicates = [...sendsPerRecipient.values()].filter((sends) => sends > 1).length;
     const lost = contacts.filter((contact) => !sendsPerRecipient.has(contact.phone)).length;
     const ledger = await verifyLedger((sql) => engines.orm.em.fork().getConnection().execute(sql));
+    // Every process but the one killed must stop on SIGTERM by itself (exit 0), the database restart notwithstanding.
+    for (const herald of [...processes].reverse()) await herald.stop();
+    const unclean = processes.filter((herald) => herald !== workerA && herald.child.exitCode !== 0).map((herald) => `${herald.name} ${herald.child.signalCode ?? herald.child.exitCode}`);
+    const outageOk = postgresDown !== undefined && postgresDown.problems.length === 0;
     const ok =
-      stored === MESSAGES && read === MESSAGES && debits === MESSAGES && duplicates === 0 && lost === 0 && clientErrors === 0 && ledger.problems.length === 0;
+      stored === MESSAGES &&
+      read === MESSAGES &&
+      debits === MESSAGES &&
+      duplicates === 0 &&
+      lost === 0 &&
+      client.errors.length === 0 &&
+      ledger.problems.length === 0 &&
+      unclean.length === 0 &&
+      outageOk;
     const summary = {
       messages: MESSAGES,
       stored,
@@ -129,12 +151,16 @@ async function main(): Promise<boolean> {
       debits,
       duplicates,
       lost,
-      clientErrors,
-      clientRetries: retried,
+      clientErrors: client.errors.length,
+      clientRetries: client.retries,
+      webhooksUndelivered,
+      postgresDown: postgresDown ?? 'did not happen (too few messages)',
       ledger: ledger.problems.length === 0 ? 'verifies' : `${ledger.problems.length} problems`,
+      shutdown: unclean.length === 0 ? 'clean' : unclean,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     say(`summary ${JSON.stringify(summary)}`);
+    for (const error of client.errors.slice(0, 5)) say(`client error: ${error}`);
     say(ok ? 'passed' : 'FAILED');
     await meta.close();
     return ok;

@@ -6,11 +6,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
 /**
- * As `npm run start:api` / `start:worker` run them. Node 24 lets the young generation grow to 128 MB here
- * (64 MB semi-spaces), mostly empty between scavenges; 8 MB semi-spaces take ~90 MB off each peak RSS.
+ * The node arguments (flags and entry point) of `npm run start:api` / `start:worker`, read from package.json so
+ * these processes start exactly as production's; the script's leading Node version check is left out.
  */
-const NODE_FLAGS = ['--max-semi-space-size=8'];
+export function startCommand(name: 'api' | 'worker'): string[] {
+  const scripts = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const script = scripts[`start:${name}`];
+  const last = script?.split('&&').at(-1)?.trim().split(/\s+/);
+  if (!last || last[0] !== 'node') throw new Error(`package.json's start:${name} does not end with a node command: ${script}`);
+  return last.slice(1);
+}
 
 export interface HeraldProcess {
   name: string;
@@ -20,11 +27,13 @@ export interface HeraldProcess {
   stop(): Promise<void>;
 }
 
-export function startHeraldProcess(name: 'api' | 'worker', env: Record<string, string>): HeraldProcess {
-  const child = spawn(process.execPath, [...NODE_FLAGS, `server/entrypoints/${name}.ts`], {
+/** `onlyGiven`: the process sees only `env` (and PATH), as a container sees only its compose environment. */
+export function startHeraldProcess(name: 'api' | 'worker', env: Record<string, string>, options: { onlyGiven?: boolean } = {}): HeraldProcess {
+  const inherited = options.onlyGiven ? { PATH: process.env.PATH ?? '' } : process.env;
+  const child = spawn(process.execPath, startCommand(name), {
     cwd: ROOT,
     // BENCH_NODE_OPTIONS reaches Herald's processes only (a profiler, a memory probe), never the load or the floor.
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), ...env },
+    env: { ...inherited, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { entities } from './entities.ts';
+import { releaseFailedTransactionConnections } from './transaction-release.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -24,6 +25,8 @@ function ormOptions(databaseUrl: string, overrides: Partial<Options> = {}): Opti
     // Each request and activity forks its own EntityManager; the global one is never used for work.
     allowGlobalContext: false,
     pool: { min: 0, max: 10 },
+    // Called as MikroORM creates its pg Pool, before any connection is made.
+    driverOptions: { onPoolCreated: releaseFailedTransactionConnections },
     debug: false,
     ...overrides,
   });

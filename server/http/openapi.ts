@@ -10,12 +10,12 @@ type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['post']
 type Responses = NonNullable<Operation['responses']>;
 
 /**
- * Every error status an operation can answer: 400 (bad input) and 500 everywhere, 401/403 when it is
+ * Every error status an operation can answer: 400 (bad input), 500 and 503 (database unreachable) everywhere, 401/403 when it is
  * protected, 404 when its path names an object, 413/415 for a POST or PATCH (body too large, not JSON), and the
  * business errors its meta lists.
  */
 function errorStatusesOf(meta: HeraldMeta): number[] {
-  const statuses = new Set<number>([400, 500, ...(meta.errorStatuses ?? [])]);
+  const statuses = new Set<number>([400, 500, 503, ...(meta.errorStatuses ?? [])]);
   if (meta.openapi!.protect !== false) [401, 403].forEach((status) => statuses.add(status));
   if (meta.openapi!.path.includes('{')) statuses.add(404);
   if (meta.openapi!.method === 'POST' || meta.openapi!.method === 'PATCH') [413, 415].forEach((status) => statuses.add(status));

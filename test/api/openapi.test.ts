@@ -110,10 +110,10 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('documents 400 and 500 on every operation, and 413 and 415 on every POST', () => {
+  it('documents 400, 500 and 503 on every operation, and 413 and 415 on every POST', () => {
     for (const route of CONTRACT) {
       const responses = Object.keys(document.paths[route.path][route.method.toLowerCase()].responses);
-      expect(responses, route.path).toEqual(expect.arrayContaining(['400', '500', ...(route.method === 'POST' ? ['413', '415'] : [])]));
+      expect(responses, route.path).toEqual(expect.arrayContaining(['400', '500', '503', ...(route.method === 'POST' ? ['413', '415'] : [])]));
     }
   });
 

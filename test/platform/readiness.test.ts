@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/lib/postgres.ts';
 import { freePort } from '../../server/shared/ports.ts';
+import { migrate } from '../../server/db/orm.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
+import { bearer, registerTenant } from '../support/actors.ts';
 
 async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -66,6 +68,68 @@ describe('/readyz follows the database and Temporal', () => {
       (response) => response.status === 200,
     );
     expect(back.status).toBe(200);
+  });
+
+  it('answers a call that needs the database 503 with a reason while PostgreSQL is down, and the same retried call succeeds after', async () => {
+    await migrate(herald.orm, postgres.url);
+    const admin = await registerTenant(herald);
+    const template = await rest(
+      herald,
+      'POST',
+      '/templates',
+      { name: 'welcome_message', content: 'Hello {{1}}, welcome!', variables: ['name'], metaTemplateId: 'meta_1', status: 'APPROVED' },
+      bearer(admin.token),
+    );
+    await rest(herald, 'POST', '/contacts/import', { contacts: [{ phone: '+15557770001', name: 'Alice' }] }, bearer(admin.token));
+    const contact = (await rest(herald, 'GET', '/contacts?search=15557770001', undefined, bearer(admin.token))).body.items[0];
+    const body = { templateId: template.body.id, contactId: contact.id, scheduleTime: new Date().toISOString(), idempotencyKey: 'retried-across-outage' };
+
+    await postgres.stop();
+    try {
+      const started = Date.now();
+      const down = await rest(herald, 'POST', '/messages/schedule', body, bearer(admin.token));
+      // A caller retries a 503 (the README's rule); a 500 would read as a fault of Herald's, a hang as no answer.
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', data: { reason: 'DATABASE_UNAVAILABLE' } });
+      expect(down.body.message).toMatch(/database/i);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // The same over tRPC, which shares the error mapping.
+      const trpc = await rest(herald, 'POST', '/trpc/messages.schedule', body, bearer(admin.token));
+      expect(trpc.status).toBe(503);
+      expect(trpc.body.error.data).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' });
+    } finally {
+      await postgres.start();
+    }
+    const retried = await eventually(
+      () => rest(herald, 'POST', '/messages/schedule', body, bearer(admin.token)),
+      (response) => response.status === 201,
+    );
+    expect(retried.status).toBe(201);
+    expect(retried.body).toMatchObject({ status: 'SCHEDULED', contactId: contact.id });
+  });
+
+  it('gets back every connection of transactions PostgreSQL dropped, so requests still find one after the restart', async () => {
+    // More transactions in flight than the pool's 10 connections, each cut off by the stop.
+    const inFlight = Array.from({ length: 12 }, () =>
+      herald.orm.em
+        .fork()
+        .transactional(async (tx) => tx.execute('select pg_sleep(5)'))
+        .catch((error: unknown) => error),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await postgres.stop();
+    // Each fails at once; one that waits for a connection nobody gives back would wait for ever.
+    const settled = await Promise.race([Promise.all(inFlight).then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 15_000))]);
+    await postgres.start();
+    expect(settled).toBe(true);
+    const back = await eventually(
+      () => rest(herald, 'GET', '/readyz'),
+      (response) => response.status === 200,
+      10_000,
+    );
+    expect(back.status).toBe(200);
+    const pool = await herald.orm.em.getConnection().getNativeClient();
+    expect(pool.totalCount - pool.idleCount).toBe(0);
   });
 
   it('is 503 naming temporal when Temporal cannot be reached', async () => {
