@@ -24,3 +24,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/** The answer for a request that needs PostgreSQL while it cannot be reached: a 503 the caller retries. */
+export const DATABASE_UNAVAILABLE_BODY = {
+  code: 'SERVICE_UNAVAILABLE',
+  message: 'The database is unavailable; retry shortly',
+  data: { reason: 'DATABASE_UNAVAILABLE' },
+} as const;

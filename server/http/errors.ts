@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { DATABASE_UNAVAILABLE_BODY, isDatabaseUnavailable } from '../db/unavailable.ts';
 import { codeForStatus } from '../shared/error-table.ts';
 import { internalErrorMessage } from '../shared/errors.ts';
 
@@ -9,6 +10,10 @@ import { internalErrorMessage } from '../shared/errors.ts';
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500 && isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'the database is unavailable');
+      return reply.code(503).send(DATABASE_UNAVAILABLE_BODY);
+    }
     if (status === 500) {
       request.log.error({ err: error }, 'unhandled error');
       return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: internalErrorMessage(String(request.id)) });

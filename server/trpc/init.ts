@@ -1,7 +1,7 @@
 import { TRPCError, initTRPC } from '@trpc/server';
 import { ZodError } from 'zod';
 import { TENANT_FILTER } from '../db/tenant-scope.ts';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { DATABASE_UNAVAILABLE_BODY, isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, internalErrorMessage } from '../shared/errors.ts';
 import { validationReason } from '../shared/validation-reason.ts';
 import { ACCESS } from './access.ts';
@@ -41,7 +41,7 @@ const domainErrors = t.middleware(async ({ next }) => {
   }
   // PostgreSQL down or restarting is not Herald's fault: 503, which callers retry (with the same idempotency key).
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR' && isDatabaseUnavailable(result.error.cause)) {
-    const cause = new AppError('SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly', { reason: 'DATABASE_UNAVAILABLE', cause: result.error.cause });
+    const cause = new AppError('SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE_BODY.message, { reason: 'DATABASE_UNAVAILABLE', cause: result.error.cause });
     throw new TRPCError({ code: cause.code, message: cause.message, cause });
   }
   return result;

@@ -7,6 +7,7 @@ import { freePort } from '../../server/shared/ports.ts';
 import { migrate } from '../../server/db/orm.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
 import { bearer, registerTenant } from '../support/actors.ts';
+import { postStatus } from '../messages/support.ts';
 
 async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -97,6 +98,8 @@ describe('/readyz follows the database and Temporal', () => {
       const trpc = await rest(herald, 'POST', '/trpc/messages.schedule', body, bearer(admin.token));
       expect(trpc.status).toBe(503);
       expect(trpc.body.error.data).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'DATABASE_UNAVAILABLE' });
+      // Meta's webhook is not taken either, so Meta delivers it again: a 503 as well, not a fault of Herald's.
+      expect(await postStatus(herald, 'wamid.during-outage', 'delivered')).toBe(503);
     } finally {
       await postgres.start();
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DATABASE_UNAVAILABLE_BODY, isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { safeEqualStrings, verifySignature } from './signature.ts';
 import type { ProviderStatus } from './types.ts';
 import {
@@ -85,6 +86,10 @@ function statusNotifications(options: WebhookRouteOptions) {
       if (preferences.length > 0) await options.onUserPreferences!(preferences);
     } catch (error) {
       // Not a 200, so Meta delivers the payload again (at least once); the handlers must tolerate the repeat.
+      if (isDatabaseUnavailable(error)) {
+        request.log.warn({ statuses: statuses.length, messages: messages.length }, 'webhook payload not processed: the database is unavailable; Meta resends it');
+        return reply.code(503).send(DATABASE_UNAVAILABLE_BODY);
+      }
       request.log.error({ err: error, statuses: statuses.length, messages: messages.length, templateEvents: templateEvents.length }, 'webhook payload could not be processed');
       return reply.code(500).send({ code: 'INTERNAL_SERVER_ERROR', message: 'Webhook could not be processed; retry later' });
     }
