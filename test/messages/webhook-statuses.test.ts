@@ -186,4 +186,17 @@ describe('a message whose delivery is never reported', () => {
     expect((await ledgerOf(herald, tenant.token)).filter(REFUND)).toEqual([]);
     expect(await balanceOf(herald, tenant.token)).toBe('0.9800');
   });
+
+  it('is still refunded, once, when Meta reports it failed after the workflow stopped waiting', async () => {
+    const { tenant, id, wamid } = await sentMessage(herald);
+    const handle = herald.temporal.workflow.getHandle(`message-${id}`);
+    await expect.poll(async () => (await handle.describe()).status.name, { timeout: 15_000 }).toBe('COMPLETED');
+    const failure = { errors: [{ code: 131026, title: 'Message undeliverable' }] };
+    // Meta delivers at least once: the second copy changes nothing.
+    expect(await postStatus(herald, wamid, 'failed', failure)).toBe(200);
+    expect(await postStatus(herald, wamid, 'failed', failure)).toBe(200);
+    expect(await waitForMessage(herald, tenant.token, id, () => true)).toMatchObject({ status: 'FAILED', chargeState: 'REFUNDED', providerErrorCode: 131026 });
+    expect((await ledgerOf(herald, tenant.token)).filter(REFUND)).toHaveLength(1);
+    expect(await balanceOf(herald, tenant.token)).toBe('1.0000');
+  });
 });

@@ -100,7 +100,12 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
       timestamp: status.timestamp.toISOString(),
       ...(status.errorCode !== undefined ? { errorCode: status.errorCode } : {}),
     });
-    if (!signalled) {
+    if (!signalled && status.status === 'failed') {
+      // The workflow stopped waiting (MESSAGE_STATUS_WAIT ran out) but Meta's word still counts: the same
+      // settlement judges the stored statuses under the row lock and refunds at most once.
+      const settled = await settleDelivery(em, message.id, false);
+      logger.info({ messageId: message.id, refunded: settled.refunded }, 'failed status after the message workflow finished: settled here');
+    } else if (!signalled) {
       logger.info({ messageId: message.id, status: status.status }, 'status after the message workflow finished: recorded only');
     }
   }
