@@ -74,6 +74,21 @@ describe('statuses that arrive before their wamid is stored', () => {
     expect(herald.sandbox.sent.filter((call) => call.wamid === wamid)).toHaveLength(1);
   });
 
+  it('a read that arrives first saying Meta will not bill it: the message ends READ and is refunded once', { timeout: 60_000 }, async () => {
+    const tenant = await sendingTenant(herald, '1.00');
+    const unbillable = { pricing: { billable: false, pricing_model: 'PMP', category: 'utility', type: 'free_customer_service' } };
+    const { id, wamid } = await sendHeld(tenant, '9393', postEarly('read', unbillable));
+
+    const final = await waitForMessage(herald, tenant.token, id, (message) => message.chargeState === 'REFUNDED', 20_000);
+    expect(final).toMatchObject({ status: 'READ', chargeState: 'REFUNDED', providerMessageId: wamid });
+    await workflowDone(id);
+    const ledger = await ledgerOf(herald, tenant.token);
+    expect(ledger.filter(byReason('MESSAGE'))).toHaveLength(1);
+    expect(ledger.filter(byReason('REFUND'))).toHaveLength(1);
+    expect(await balanceOf(herald, tenant.token)).toBe('1.0000');
+    expect(await orphansOf(wamid)).toBe(0);
+  });
+
   it('a failed that arrives first: the message is refunded once', { timeout: 60_000 }, async () => {
     const tenant = await sendingTenant(herald, '1.00');
     const failed = { errors: [{ code: 131026, title: 'Message undeliverable' }] };

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
 import type { ProviderStatus } from '../whatsapp/types.ts';
+import { storePricing } from './pricing-evidence.ts';
 import { settleDelivery } from './settlement.service.ts';
 import { drainOrphans, keepOrphan } from './status-orphans.ts';
 import type { ReportedStatus } from './status-rules.ts';
@@ -22,12 +23,6 @@ const findMessage = async (em: EntityManager, wamid: string) =>
 const fromThatNumber = (message: MatchedMessage, status: ProviderStatus) =>
   message.from_phone_number_id === null || message.from_phone_number_id === status.phoneNumberId;
 
-// Meta's pricing kept on the message; billable false sticks (once Meta says it will not charge, it does not).
-// The same pricing again (Meta repeats it on each status) writes nothing.
-const STORE_PRICING = `
-  update message set provider_pricing = ?::jsonb, provider_billable = coalesce(provider_billable, true) and ?, updated_at = now()
-  where id = ? and provider_pricing is distinct from ?::jsonb`;
-
 /**
  * Stores the status's pricing, if it carries any, as the evidence a refund is decided on (committed first). When
  * Meta does not bill a message that is still charged, settles it at once through the refund path (at most one
@@ -37,8 +32,7 @@ const STORE_PRICING = `
 async function recordPricing(em: EntityManager, messageId: string, status: ProviderStatus, logger: Logger): Promise<void> {
   const pricing = status.pricing;
   if (!pricing) return;
-  const json = JSON.stringify(pricing);
-  await em.execute(STORE_PRICING, [json, pricing.billable, messageId, json], 'run');
+  await storePricing(em, messageId, pricing);
   if (pricing.billable) return;
   const [owed] = await em.execute<{ id: string }[]>(
     `select id from message where id = ? and provider_billable = false and charge_state = 'CHARGED'`,
@@ -82,7 +76,7 @@ export async function recordProviderStatuses(em: EntityManager, workflows: Messa
       // the workflow, so it is not woken for it. A duplicate is signalled again: the earlier signal may have failed.
       if (outcome === 'unchanged') continue;
     } else {
-      await keepOrphan(em, status.wamid, status.phoneNumberId, report, status.callbackData);
+      await keepOrphan(em, status.wamid, status.phoneNumberId, report, { callbackData: status.callbackData, pricing: status.pricing });
       // Looked up again only after the orphan has committed: if the send stored the wamid meanwhile, its
       // drain may have run before our insert, so this side drains.
       message = await findMessage(em, status.wamid);

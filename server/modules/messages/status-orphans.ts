@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { StatusPricing } from '../whatsapp/types.ts';
+import { storePricing } from './pricing-evidence.ts';
 import type { ReportedStatus } from './status-rules.ts';
 import { applyStatusReport, type StatusReport } from './status-report.ts';
 
@@ -15,23 +17,32 @@ interface OrphanRow {
   provider_error_code: number | null;
   detail: string | null;
   received_at: Date;
+  pricing: StatusPricing | null;
 }
 
-/**
- * Keeps a status whose wamid is unknown (committed on its own); a resent one is kept once. `callbackData` is
- * Meta's `biz_opaque_callback_data`, which names the message when the send's answer was lost.
- */
-export async function keepOrphan(
-  em: EntityManager,
-  wamid: string,
-  phoneNumberId: string,
-  report: StatusReport,
-  callbackData: string | undefined,
-): Promise<void> {
+/** What a kept status carries beyond the status itself. */
+export interface OrphanExtras {
+  /** Meta's `biz_opaque_callback_data`, which names the message when the send's answer was lost. */
+  callbackData?: string | undefined;
+  /** Meta's `pricing`, applied to the message with the status. */
+  pricing?: StatusPricing | undefined;
+}
+
+/** Keeps a status whose wamid is unknown (committed on its own); a resent one is kept once. */
+export async function keepOrphan(em: EntityManager, wamid: string, phoneNumberId: string, report: StatusReport, extras: OrphanExtras = {}): Promise<void> {
   await em.execute(
-    `insert into provider_status_orphan (wamid, status, occurred_at, provider_error_code, detail, phone_number_id, callback_data)
-     values (?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
-    [wamid, report.status, report.occurredAt, report.errorCode ?? null, report.detail?.slice(0, 500) ?? null, phoneNumberId, callbackData ?? null],
+    `insert into provider_status_orphan (wamid, status, occurred_at, provider_error_code, detail, phone_number_id, callback_data, pricing)
+     values (?, ?, ?, ?, ?, ?, ?, ?::jsonb) on conflict do nothing`,
+    [
+      wamid,
+      report.status,
+      report.occurredAt,
+      report.errorCode ?? null,
+      report.detail?.slice(0, 500) ?? null,
+      phoneNumberId,
+      extras.callbackData ?? null,
+      extras.pricing ? JSON.stringify(extras.pricing) : null,
+    ],
     'run',
   );
 }
@@ -63,7 +74,7 @@ export async function drainOrphans(em: EntityManager, wamid: string, messageId: 
       `delete from provider_status_orphan o using message m
        where o.wamid = ? and m.id = ?
          and (o.phone_number_id is null or m.from_phone_number_id is null or o.phone_number_id = m.from_phone_number_id)
-       returning o.status, o.occurred_at, o.provider_error_code, o.detail, o.received_at`,
+       returning o.status, o.occurred_at, o.provider_error_code, o.detail, o.received_at, o.pricing`,
       [wamid, messageId],
     );
     rows.sort((a, b) => new Date(a.received_at).getTime() - new Date(b.received_at).getTime());
@@ -77,6 +88,8 @@ export async function drainOrphans(em: EntityManager, wamid: string, messageId: 
         receivedAt: new Date(row.received_at),
       };
       if ((await applyStatusReport(tx, messageId, report)) !== 'duplicate') applied.push(report);
+      // The settlement that follows a drain (the workflow's, as statuses were waiting) reads it.
+      if (row.pricing) await storePricing(tx, messageId, row.pricing);
     }
     return applied;
   });
