@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -60,8 +60,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = options.log ?? (() => {});
   const parent = path.dirname(options.dataDir);
   await mkdir(parent, { recursive: true });
-  // As root, initdb runs as a `postgres` user that must be able to create the data directory.
-  if (process.getuid?.() === 0) await chmod(parent, 0o777);
+  // As root, initdb runs as a `postgres` user that must be able to create the data directory, and to pass
+  // through its grandparent (`.data`, which an older Herald made private): that one gains search permission only.
+  if (process.getuid?.() === 0) {
+    await chmod(parent, 0o777);
+    const grandparent = path.dirname(parent);
+    const { mode } = await stat(grandparent);
+    if ((mode & 0o001) === 0) await chmod(grandparent, (mode & 0o7777) | 0o001);
+  }
   const password = await passwordFor(options.dataDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({

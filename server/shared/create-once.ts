@@ -16,7 +16,10 @@ export interface FileToCreate {
 export async function createOnce(dir: string, names: string[], make: () => Promise<Record<string, FileToCreate>>): Promise<void> {
   if (names.every((name) => existsSync(path.join(dir, name)))) return;
   const staging = `${dir}.${randomUUID()}`;
-  await mkdir(staging, { recursive: true, mode: 0o700 });
+  // The parents get the usual mode: only the secrets' own directory is private. A private `.data` would keep
+  // PostgreSQL's own user (as root, `npm start` runs initdb as `postgres`) out of `.data/postgres`.
+  await mkdir(path.dirname(dir), { recursive: true });
+  await mkdir(staging, { mode: 0o700 });
   try {
     for (const [name, file] of Object.entries(await make())) await writeFile(path.join(staging, name), file.content, { mode: file.mode });
     await rename(staging, dir);
