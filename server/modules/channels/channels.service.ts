@@ -168,6 +168,11 @@ export async function updateChannel(em: EntityManager, settings: ChannelSettings
  */
 export async function channelForSchedule(em: EntityManager, channelId: string | undefined): Promise<Channel | undefined> {
   const channel = channelId ? await em.findOne(Channel, { id: channelId }) : await em.findOne(Channel, { isDefault: true });
+  return usableChannel(channelId, channel);
+}
+
+/** channelForSchedule's rule on a channel already read (an entity or a plain row): the one place it is decided. */
+export function usableChannel<C extends Pick<Channel, 'name' | 'status'>>(channelId: string | undefined, channel: C | null | undefined): C | undefined {
   if (channelId && !channel) throw new AppError('UNPROCESSABLE_CONTENT', 'No such channel in this tenant', { reason: 'CHANNEL_NOT_FOUND' });
   if (channel?.status === 'DISABLED') {
     throw new AppError('UNPROCESSABLE_CONTENT', `Channel ${channel.name} is disabled`, { reason: 'CHANNEL_DISABLED' });

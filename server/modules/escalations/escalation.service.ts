@@ -20,19 +20,13 @@ export type EscalationState = 'PENDING' | 'RESOLVED' | 'EXHAUSTED' | 'CANCELLED'
 
 /** The policy named in a schedule body: the tenant's own (422 otherwise, as any unknown id in a body). */
 export async function policyForSchedule(em: EntityManager, policyId: string) {
-  const policy = await em.findOne(EscalationPolicy, { id: policyId });
-  if (!policy) throw new AppError('UNPROCESSABLE_CONTENT', 'No such escalation policy in this tenant', { reason: 'ESCALATION_POLICY_NOT_FOUND' });
-  return policy;
+  return foundPolicy(await em.findOne(EscalationPolicy, { id: policyId }));
 }
 
-/** One WAITING row per level, written with the root message (same transaction). */
-export async function addEscalationLevels(tx: EntityManager, rootId: string, count: number): Promise<void> {
-  const levels = Array.from({ length: count }, (_, index) => index + 1);
-  await tx.execute(
-    `insert into escalation_level (root_message_id, level) select ?, level from unnest(?::smallint[]) as level on conflict do nothing`,
-    [rootId, `{${levels.join(',')}}`],
-    'run',
-  );
+/** policyForSchedule's refusal on a policy already read (an entity or a plain row). */
+export function foundPolicy<P>(policy: P | null | undefined): P {
+  if (!policy) throw new AppError('UNPROCESSABLE_CONTENT', 'No such escalation policy in this tenant', { reason: 'ESCALATION_POLICY_NOT_FOUND' });
+  return policy;
 }
 
 interface RootRow {

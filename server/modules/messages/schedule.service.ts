@@ -2,14 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { messageWorkflowId } from '../../../workflows/shared.ts';
 import { AppError } from '../../shared/errors.ts';
-import { channelForSchedule } from '../channels/channels.service.ts';
-import { addEscalationLevels, policyForSchedule } from '../escalations/escalation.service.ts';
+import { usableChannel } from '../channels/channels.service.ts';
+import { foundPolicy } from '../escalations/escalation.service.ts';
 import type { MessageToStart, MessageWorkflows } from '../../temporal/message-workflows.ts';
-import { Contact } from '../contacts/contact.entity.ts';
-import { Template } from '../templates/template.entity.ts';
 import { refuseUnsendable } from './sendable.ts';
-import { recordEvent } from './status-history.ts';
-import { Message } from './message.entity.ts';
+import { insertScheduled, messageByKey, readScheduleInputs } from './schedule-rows.ts';
+import type { Message } from './message.entity.ts';
 
 export interface ScheduleRequest {
   templateId: string;
@@ -51,11 +49,6 @@ function onlyVariables(parameters: Record<string, string>, variables: readonly s
   return Object.fromEntries(Object.entries(parameters).filter(([name]) => variables.includes(name)));
 }
 
-/** Read fresh (another request may have just inserted it), by the caller's tenant explicitly. */
-function findByKey(em: EntityManager, tenantId: string, idempotencyKey: string) {
-  return em.fork().findOne(Message, { tenantId, idempotencyKey }, { filters: false });
-}
-
 function replayOf(existing: Message, hash: string): Message {
   if (existing.requestHash !== hash) {
     throw new AppError('CONFLICT', 'This idempotencyKey was already used with a different request', { reason: 'IDEMPOTENCY_KEY_REUSED' });
@@ -64,42 +57,42 @@ function replayOf(existing: Message, hash: string): Message {
 }
 
 /**
- * Step one of scheduling: validate and store the message row (status SCHEDULED, no workflow yet).
- * `em` is the caller's tenant-scoped EntityManager. Returns the stored or the replayed message.
+ * Step one of scheduling: validate and store the message row (status SCHEDULED, no workflow yet), reading
+ * and writing only within `tenantId`, the caller's tenant. Returns the stored or the replayed message.
  */
 export async function storeMessage(em: EntityManager, tenantId: string, asked: ScheduleRequest, now = new Date()) {
   refuseBeyondAYear(asked.scheduleTime, now);
-  const template = await em.findOne(Template, { id: asked.templateId });
+  const { template, contact, channel: found, policy, existing } = await readScheduleInputs(em, tenantId, asked);
   // Only the template's variables are stored and hashed: other names would be dead weight in every read,
   // and a replay that differs only in them is the same request.
   const request = { ...asked, parameters: template ? onlyVariables(asked.parameters, template.variables) : {} };
   // A time in the past means "now"; it is stored as given, so a replay hashes the same.
   const hash = requestHash(request);
-  const existing = await findByKey(em, tenantId, request.idempotencyKey);
   if (existing) return { message: replayOf(existing, hash), replayed: true };
 
-  const contact = await em.findOne(Contact, { id: request.contactId });
   refuseUnsendable(template, contact, request.parameters);
-  const channel = await channelForSchedule(em, request.channelId);
-  const escalation = request.escalationPolicyId ? await policyForSchedule(em, request.escalationPolicyId) : undefined;
+  const channel = usableChannel(request.channelId, found);
+  const escalation = request.escalationPolicyId ? foundPolicy(policy) : undefined;
 
   const id = randomUUID();
-  const inserted = await em.transactional(async (tx) => {
-    const rows = await tx.execute<{ id: string }[]>(
-      `insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time,
-         workflow_id, channel_id, escalation_policy_id, escalation_state, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (tenant_id, idempotency_key) do nothing returning id`,
-      [id, tenantId, template.id, request.contactId, request.idempotencyKey, hash, JSON.stringify(request.parameters), request.scheduleTime,
-        messageWorkflowId(id), channel?.id ?? null, escalation?.id ?? null, escalation ? 'PENDING' : null, now, now],
-    );
-    if (rows[0]) await recordEvent(tx, id, 'SCHEDULED', 'API', { detail: `due ${request.scheduleTime.toISOString()}` });
-    if (rows[0] && escalation) await addEscalationLevels(tx, id, escalation.levels.length);
-    return rows.length > 0;
+  const inserted = await insertScheduled(em, {
+    id,
+    tenantId,
+    templateId: template.id,
+    contactId: request.contactId,
+    idempotencyKey: request.idempotencyKey,
+    requestHash: hash,
+    parameters: request.parameters,
+    scheduleTime: request.scheduleTime,
+    workflowId: messageWorkflowId(id),
+    channelId: channel?.id ?? null,
+    escalationPolicyId: escalation?.id ?? null,
+    levelCount: escalation?.levelCount ?? 0,
+    now,
   });
   // Two identical requests raced: the unique key let one insert; the other replays it.
-  if (!inserted) return { message: replayOf((await findByKey(em, tenantId, request.idempotencyKey))!, hash), replayed: true };
-  return { message: await em.fork().findOneOrFail(Message, { id, tenantId }, { filters: false }), replayed: false };
+  if (!inserted) return { message: replayOf((await messageByKey(em, tenantId, request.idempotencyKey))!, hash), replayed: true };
+  return { message: inserted, replayed: false };
 }
 
 /** Step two: start the message's workflow (idempotent) and note that it has one. */

@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { statusEvents } from '../../metrics.ts';
+import type { Channel } from '../channels/channel.entity.ts';
+import type { Template } from '../templates/template.entity.ts';
+import type { SendableContact, SendableTemplate } from './sendable.ts';
+import type { Message } from './message.entity.ts';
+
+// Scheduling's raw-SQL side: one read for everything validation needs, one statement for the write. Raw SQL
+// bypasses the ORM's tenant filter, so every table below is matched on `tenant_id` explicitly.
+
+export interface ScheduleTemplate extends SendableTemplate {
+  id: string;
+}
+
+/** What validating one schedule request needs, each null when the tenant has no such row. */
+export interface ScheduleInputs {
+  template: ScheduleTemplate | null;
+  contact: SendableContact | null;
+  /** The channel named, else the tenant's default one. */
+  channel: Pick<Channel, 'id' | 'name' | 'status'> | null;
+  policy: { id: string; levelCount: number } | null;
+  /** The message already stored under the idempotency key. */
+  existing: Message | null;
+}
+
+export interface ScheduleLookup {
+  templateId: string;
+  contactId: string;
+  channelId?: string | undefined;
+  escalationPolicyId?: string | undefined;
+  idempotencyKey: string;
+}
+
+/** A `message` row as raw SQL returns it here: timestamps as PostgreSQL's text, bigint as a string, json parsed. */
+export interface MessageTableRow {
+  id: string;
+  tenant_id: string;
+  template_id: string;
+  contact_id: string;
+  channel_id: string | null;
+  idempotency_key: string;
+  request_hash: string;
+  parameters: Record<string, string>;
+  schedule_time: string;
+  status: Message['status'];
+  charge_state: Message['chargeState'];
+  cost: string | null;
+  category: string | null;
+  price_reason: string | null;
+  provider_billable: boolean | null;
+  body_parameters: string[] | null;
+  provider_message_id: string | null;
+  from_phone_number_id: string | null;
+  failure_reason: string | null;
+  provider_error_code: number | null;
+  failure_detail: string | null;
+  escalation_policy_id: string | null;
+  escalation_state: string | null;
+  escalation_resolved_by: string | null;
+  acknowledged_at: string | null;
+  escalation_of: string | null;
+  escalation_level: number | null;
+  campaign_id: string | null;
+  workflow_id: string;
+  workflow_started: boolean;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  failed_at: string | null;
+  cancelled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The row as the entity's fields, parsed as MikroORM parses them, so callers see what a read-back gave. */
+function messageFromRow(em: EntityManager, row: MessageTableRow): Message {
+  const platform = em.getPlatform();
+  const date = (value: string) => platform.parseDate(value) as Date;
+  const maybeDate = (value: string | null) => (value === null ? null : date(value));
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    templateId: row.template_id,
+    contactId: row.contact_id,
+    channelId: row.channel_id,
+    idempotencyKey: row.idempotency_key,
+    requestHash: row.request_hash,
+    parameters: row.parameters,
+    scheduleTime: date(row.schedule_time),
+    status: row.status,
+    chargeState: row.charge_state,
+    cost: row.cost === null ? null : BigInt(row.cost),
+    category: row.category,
+    priceReason: row.price_reason,
+    providerBillable: row.provider_billable,
+    bodyParameters: row.body_parameters,
+    providerMessageId: row.provider_message_id,
+    fromPhoneNumberId: row.from_phone_number_id,
+    failureReason: row.failure_reason,
+    providerErrorCode: row.provider_error_code,
+    failureDetail: row.failure_detail,
+    escalationPolicyId: row.escalation_policy_id,
+    escalationState: row.escalation_state,
+    escalationResolvedBy: row.escalation_resolved_by,
+    acknowledgedAt: maybeDate(row.acknowledged_at),
+    escalationOf: row.escalation_of,
+    escalationLevel: row.escalation_level,
+    campaignId: row.campaign_id,
+    workflowId: row.workflow_id,
+    workflowStarted: row.workflow_started,
+    sentAt: maybeDate(row.sent_at),
+    deliveredAt: maybeDate(row.delivered_at),
+    readAt: maybeDate(row.read_at),
+    failedAt: maybeDate(row.failed_at),
+    cancelledAt: maybeDate(row.cancelled_at),
+    createdAt: date(row.created_at),
+    updatedAt: date(row.updated_at),
+  };
+}
+
+// The message's own columns come first and unprefixed; every other table's are aliased with a prefix no
+// message column has, so the row's keys never collide.
+const READ_SQL = `
+  select m.*,
+    t.id as t_id, t.status as t_status, t.category as t_category, t.content as t_content, t.variables as t_variables,
+    c.id as c_id, c.phone as c_phone, c.name as c_name, c.attributes as c_attributes,
+    c.opted_out as c_opted_out, c.marketing_opted_out as c_marketing_opted_out,
+    ch.id as ch_id, ch.name as ch_name, ch.status as ch_status,
+    p.id as p_id, jsonb_array_length(p.levels) as p_level_count
+  from (values (1)) as one
+  left join message m on m.tenant_id = ? and m.idempotency_key = ?
+  left join template t on t.tenant_id = ? and t.id = ?
+  left join contact c on c.tenant_id = ? and c.id = ?
+  left join channel ch on ch.tenant_id = ? and (case when ?::uuid is null then ch.is_default else ch.id = ? end)
+  left join escalation_policy p on p.tenant_id = ? and p.id = ?`;
+
+/** READ_SQL's one row: every column null where its table had no match. */
+type ReadRow = { [column in keyof MessageTableRow]: MessageTableRow[column] | null } & {
+  t_id: string | null;
+  t_status: Template['status'];
+  t_category: Template['category'];
+  t_content: string;
+  t_variables: string[];
+  c_id: string | null;
+  c_phone: string;
+  c_name: string | null;
+  c_attributes: Record<string, string>;
+  c_opted_out: boolean;
+  c_marketing_opted_out: boolean;
+  ch_id: string | null;
+  ch_name: string;
+  ch_status: Channel['status'];
+  p_id: string | null;
+  p_level_count: number;
+};
+
+/** Reads, in one round trip and only within `tenantId`, every row that scheduling validates against. */
+export async function readScheduleInputs(em: EntityManager, tenantId: string, asked: ScheduleLookup): Promise<ScheduleInputs> {
+  const channelId = asked.channelId ?? null;
+  const [row] = await em.execute<ReadRow[]>(READ_SQL, [
+    tenantId, asked.idempotencyKey,
+    tenantId, asked.templateId,
+    tenantId, asked.contactId,
+    tenantId, channelId, channelId,
+    tenantId, asked.escalationPolicyId ?? null,
+  ]);
+  if (!row) throw new Error('the schedule read returned no row');
+  const { t_id, t_status, t_category, t_content, t_variables, c_id, c_phone, c_name, c_attributes, c_opted_out, c_marketing_opted_out,
+    ch_id, ch_name, ch_status, p_id, p_level_count, ...message } = row;
+  return {
+    template: t_id ? { id: t_id, status: t_status, category: t_category, content: t_content, variables: t_variables } : null,
+    contact: c_id ? { phone: c_phone, name: c_name, attributes: c_attributes, optedOut: c_opted_out, marketingOptedOut: c_marketing_opted_out } : null,
+    channel: ch_id ? { id: ch_id, name: ch_name, status: ch_status } : null,
+    policy: p_id ? { id: p_id, levelCount: Number(p_level_count) } : null,
+    existing: message.id ? messageFromRow(em, message as MessageTableRow) : null,
+  };
+}
+
+/** The message under an idempotency key, read fresh (another request may have just inserted it). */
+export async function messageByKey(em: EntityManager, tenantId: string, idempotencyKey: string): Promise<Message | null> {
+  const [row] = await em.execute<MessageTableRow[]>('select * from message where tenant_id = ? and idempotency_key = ?', [tenantId, idempotencyKey]);
+  return row ? messageFromRow(em, row) : null;
+}
+
+export interface NewMessage {
+  id: string;
+  tenantId: string;
+  templateId: string;
+  contactId: string;
+  idempotencyKey: string;
+  requestHash: string;
+  parameters: Record<string, string>;
+  scheduleTime: Date;
+  workflowId: string;
+  channelId: string | null;
+  escalationPolicyId: string | null;
+  /** Its escalation's levels, one WAITING row each (0 without a policy). */
+  levelCount: number;
+  now: Date;
+}
+
+// One statement: the row, its SCHEDULED event and its escalation levels all commit or none does. The events'
+// and levels' foreign keys to the new row are checked at the statement's end, when it exists.
+const WRITE_SQL = `
+  with inserted as (
+    insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time,
+      workflow_id, channel_id, escalation_policy_id, escalation_state, created_at, updated_at)
+    values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)
+    on conflict (tenant_id, idempotency_key) do nothing
+    returning *
+  ), scheduled as (
+    insert into message_status_event (id, message_id, status, occurred_at, source, detail)
+    select ?, id, 'SCHEDULED', ?, 'API', ? from inserted
+  ), levels as (
+    insert into escalation_level (root_message_id, level)
+    select inserted.id, level from inserted, unnest(?::smallint[]) as level
+  )
+  select * from inserted`;
+
+/** Stores a new message; null when its idempotency key was taken meanwhile (nothing is then written). */
+export async function insertScheduled(em: EntityManager, row: NewMessage): Promise<Message | null> {
+  const levels = Array.from({ length: row.levelCount }, (_, index) => index + 1);
+  const [inserted] = await em.execute<MessageTableRow[]>(WRITE_SQL, [
+    row.id, row.tenantId, row.templateId, row.contactId, row.idempotencyKey, row.requestHash, JSON.stringify(row.parameters), row.scheduleTime,
+    row.workflowId, row.channelId, row.escalationPolicyId, row.escalationPolicyId ? 'PENDING' : null, row.now, row.now,
+    randomUUID(), row.now, `due ${row.scheduleTime.toISOString()}`,
+    `{${levels.join(',')}}`,
+  ]);
+  if (!inserted) return null;
+  statusEvents.inc({ status: 'SCHEDULED', source: 'API' });
+  return messageFromRow(em, inserted);
+}
