@@ -4,7 +4,7 @@ import { statusEvents } from '../../metrics.ts';
 import type { Channel } from '../channels/channel.entity.ts';
 import type { Template } from '../templates/template.entity.ts';
 import type { SendableContact, SendableTemplate } from './sendable.ts';
-import type { Message } from './message.entity.ts';
+import { Message } from './message.entity.ts';
 
 // Scheduling's raw-SQL side: one read for everything validation needs, one statement for the write. Raw SQL
 // bypasses the ORM's tenant filter, so every table below is matched on `tenant_id` explicitly.
@@ -32,92 +32,11 @@ export interface ScheduleLookup {
   idempotencyKey: string;
 }
 
-/** A `message` row as raw SQL returns it here: timestamps as PostgreSQL's text, bigint as a string, json parsed. */
-export interface MessageTableRow {
-  id: string;
-  tenant_id: string;
-  template_id: string;
-  contact_id: string;
-  channel_id: string | null;
-  idempotency_key: string;
-  request_hash: string;
-  parameters: Record<string, string>;
-  schedule_time: string;
-  status: Message['status'];
-  charge_state: Message['chargeState'];
-  cost: string | null;
-  category: string | null;
-  price_reason: string | null;
-  provider_billable: boolean | null;
-  body_parameters: string[] | null;
-  provider_message_id: string | null;
-  from_phone_number_id: string | null;
-  failure_reason: string | null;
-  provider_error_code: number | null;
-  failure_detail: string | null;
-  escalation_policy_id: string | null;
-  escalation_state: string | null;
-  escalation_resolved_by: string | null;
-  acknowledged_at: string | null;
-  escalation_of: string | null;
-  escalation_level: number | null;
-  campaign_id: string | null;
-  workflow_id: string;
-  workflow_started: boolean;
-  sent_at: string | null;
-  delivered_at: string | null;
-  read_at: string | null;
-  failed_at: string | null;
-  cancelled_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A `message` row as raw SQL returns it: its column names, mapped to the entity by MikroORM itself. */
+type MessageTableRow = Record<string, unknown> & { id: string };
 
-/** The row as the entity's fields, parsed as MikroORM parses them, so callers see what a read-back gave. */
-function messageFromRow(em: EntityManager, row: MessageTableRow): Message {
-  const platform = em.getPlatform();
-  const date = (value: string) => platform.parseDate(value) as Date;
-  const maybeDate = (value: string | null) => (value === null ? null : date(value));
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    templateId: row.template_id,
-    contactId: row.contact_id,
-    channelId: row.channel_id,
-    idempotencyKey: row.idempotency_key,
-    requestHash: row.request_hash,
-    parameters: row.parameters,
-    scheduleTime: date(row.schedule_time),
-    status: row.status,
-    chargeState: row.charge_state,
-    cost: row.cost === null ? null : BigInt(row.cost),
-    category: row.category,
-    priceReason: row.price_reason,
-    providerBillable: row.provider_billable,
-    bodyParameters: row.body_parameters,
-    providerMessageId: row.provider_message_id,
-    fromPhoneNumberId: row.from_phone_number_id,
-    failureReason: row.failure_reason,
-    providerErrorCode: row.provider_error_code,
-    failureDetail: row.failure_detail,
-    escalationPolicyId: row.escalation_policy_id,
-    escalationState: row.escalation_state,
-    escalationResolvedBy: row.escalation_resolved_by,
-    acknowledgedAt: maybeDate(row.acknowledged_at),
-    escalationOf: row.escalation_of,
-    escalationLevel: row.escalation_level,
-    campaignId: row.campaign_id,
-    workflowId: row.workflow_id,
-    workflowStarted: row.workflow_started,
-    sentAt: maybeDate(row.sent_at),
-    deliveredAt: maybeDate(row.delivered_at),
-    readAt: maybeDate(row.read_at),
-    failedAt: maybeDate(row.failed_at),
-    cancelledAt: maybeDate(row.cancelled_at),
-    createdAt: date(row.created_at),
-    updatedAt: date(row.updated_at),
-  };
-}
+/** The row as the entity MikroORM would have read, kept out of the identity map (callers want it as stored now). */
+const messageFromRow = (em: EntityManager, row: MessageTableRow): Message => em.map(Message, row, { disableIdentityMap: true });
 
 // The message's own columns come first and unprefixed; every other table's are aliased with a prefix no
 // message column has, so the row's keys never collide.
@@ -136,7 +55,7 @@ const READ_SQL = `
   left join escalation_policy p on p.tenant_id = ? and p.id = ?`;
 
 /** READ_SQL's one row: every column null where its table had no match. */
-type ReadRow = { [column in keyof MessageTableRow]: MessageTableRow[column] | null } & {
+type ReadRow = Record<string, unknown> & {
   t_id: string | null;
   t_status: Template['status'];
   t_category: Template['category'];
