@@ -37,7 +37,7 @@ export const debits = new Counter({
 });
 
 // Units (1/10,000 credit) keep the sums exact: a float64 counts whole units exactly up to 2^53.
-export const debitedUnits = new Counter({
+const debitedUnits = new Counter({
   name: 'herald_debited_units_total',
   help: 'Credits debited for messages, in units of 1/10,000 credit',
   registers: [registry],
@@ -49,7 +49,7 @@ export const refunds = new Counter({
   registers: [registry],
 });
 
-export const refundedUnits = new Counter({
+const refundedUnits = new Counter({
   name: 'herald_refunded_units_total',
   help: 'Credits refunded for messages, in units of 1/10,000 credit',
   registers: [registry],
@@ -62,7 +62,7 @@ export const webhookStatuses = new Counter({
   registers: [registry],
 });
 
-export const sendDuration = new Histogram({
+const sendDuration = new Histogram({
   name: 'herald_whatsapp_send_duration_seconds',
   help: 'Latency of WhatsApp template sends to the Graph API, by outcome (ok or error)',
   labelNames: ['outcome'] as const,
@@ -70,7 +70,7 @@ export const sendDuration = new Histogram({
   registers: [registry],
 });
 
-export const sendErrors = new Counter({
+const sendErrors = new Counter({
   name: 'herald_whatsapp_send_errors_total',
   help: "WhatsApp sends that returned no wamid, by Meta's error code (none: no answer) and HTTP status",
   labelNames: ['code', 'http_status'] as const,

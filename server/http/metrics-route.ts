@@ -29,7 +29,7 @@ export function metricsAuthorized(token: string | undefined, authorization: stri
   return offered.length === expected.length && timingSafeEqual(offered, expected);
 }
 
-export function refuseMetrics(reply: FastifyReply) {
+function refuseMetrics(reply: FastifyReply) {
   return reply
     .code(401)
     .header('www-authenticate', 'Bearer')

@@ -14,7 +14,7 @@ const attributesFilter = z
   .refine((attributes) => Object.keys(attributes).length <= 32, { message: 'at most 32 attributes' })
   .meta({ description: "Contacts whose attributes hold every one of these values (equality)", example: { city: 'NY' } });
 
-export const audienceInput = z
+const audienceInput = z
   .union([
     z.strictObject({ contactIds: z.array(z.uuid()).min(1).max(MAX_AUDIENCE).meta({ description: "The tenant's contacts, by id" }) }),
     z.strictObject({

@@ -34,10 +34,10 @@ export type EscalationDecision =
   | { kind: 'wait'; until: Date | null; dueAts: Map<number, Date> };
 
 /** While the root is not sent yet: look again just after its time, then every few seconds until it is. */
-export const DISPATCH_POLL_MS = 3_000;
+const DISPATCH_POLL_MS = 3_000;
 
 /** Whether the root has reached a level's condition. An acknowledgement stops any escalation. */
-export function conditionMet(unless: EscalationCondition, evidence: EscalationFacts['evidence']): EscalationCondition | undefined {
+function conditionMet(unless: EscalationCondition, evidence: EscalationFacts['evidence']): EscalationCondition | undefined {
   if (evidence.acknowledged) return 'ACKNOWLEDGED';
   const reached =
     unless === 'DELIVERED'

@@ -52,7 +52,7 @@ export interface SendPolicy {
 }
 
 /** What a send gives Meta as `biz_opaque_callback_data`; Meta returns it with each status of the message. */
-export const callbackDataOf = (messageId: string) => `herald:message:${messageId}`;
+const callbackDataOf = (messageId: string) => `herald:message:${messageId}`;
 
 export interface SendHooks {
   /** True once Temporal has given up on this attempt (timed out or cancelled): it must not start a call. */

@@ -9,7 +9,7 @@ import { applyStatusReport, type StatusReport } from './status-report.ts';
 // Both sides write first and look only after their write committed, so whichever comes second sees the other's write.
 
 /** How long an orphan is kept: Meta stops retrying a webhook after about 7 days. */
-export const ORPHAN_MAX_AGE_MS = 7 * 24 * 3600_000;
+const ORPHAN_MAX_AGE_MS = 7 * 24 * 3600_000;
 
 interface OrphanRow {
   status: ReportedStatus;

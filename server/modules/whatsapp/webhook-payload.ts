@@ -80,7 +80,7 @@ function storableTruncated(text: string, length: number): string {
 }
 
 /** The business number a change is about; anything else than Meta's digit string counts as absent. */
-export function phoneNumberIdOf(metadata: Record<string, unknown> | undefined): string | undefined {
+function phoneNumberIdOf(metadata: Record<string, unknown> | undefined): string | undefined {
   const value = metadata?.phone_number_id;
   return typeof value === 'string' && /^\d{1,64}$/.test(value) ? value : undefined;
 }
