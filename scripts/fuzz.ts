@@ -3,8 +3,8 @@
 // that has credits, an APPROVED template and a contact. Exits non-zero on any failed check, on any
 // server error, or when fewer than FUZZ_MIN_CASES cases were generated.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CACHE_DIR } from './lib/temporal.ts';
 import { seedTenant, startFuzzHerald } from './lib/fuzz-herald.ts';
@@ -16,6 +16,10 @@ const CONFIG = path.join(import.meta.dirname, 'schemathesis.toml');
 const maxExamples = Number(process.env.FUZZ_MAX_EXAMPLES ?? 50);
 const seed = process.env.FUZZ_SEED ?? '20261127';
 const minCases = Number(process.env.FUZZ_MIN_CASES ?? 1000);
+// schemathesis's own output ends with a pytest-style banner (`==== 3 warnings in 54.6s ====`) that CI log readers
+// take for a test run that ran nothing: it goes to this file whole, and the log gets Herald's digest instead.
+const LOG_DIR = process.env.HERALD_FUZZ_LOG_DIR ?? path.join(CACHE_DIR, 'fuzz');
+const LOG_FILE = path.join(LOG_DIR, 'schemathesis.log');
 
 const say = (line: string) => process.stdout.write(`[fuzz] ${line}\n`);
 
@@ -31,7 +35,7 @@ function ensureSchemathesis(): void {
   run(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
 }
 
-function runSchemathesis(url: string, token: string, scratch: string): Promise<number> {
+async function runSchemathesis(url: string, token: string, scratch: string): Promise<number> {
   const args = [
     '--config-file', CONFIG, 'run', `${url}/openapi.json`,
     '--header', `Authorization: Bearer ${token}`,
@@ -42,12 +46,25 @@ function runSchemathesis(url: string, token: string, scratch: string): Promise<n
     '--report', 'json', '--report-json-path', path.join(scratch, 'schemathesis-report.json'),
   ];
   say(`st run ${url}/openapi.json --max-examples ${maxExamples} --seed ${seed} (config ${path.relative(process.cwd(), CONFIG)})`);
+  await mkdir(LOG_DIR, { recursive: true });
+  say(`schemathesis's full output: ${LOG_FILE}`);
+  const log = createWriteStream(LOG_FILE);
   // In the scratch directory, so its crash cache neither lands in the checkout nor replays an old run.
-  const child = spawn(ST, args, { stdio: 'inherit', cwd: scratch });
-  return new Promise((resolve, reject) => {
+  const child = spawn(ST, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: scratch });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  const code = await new Promise<number>((resolve, reject) => {
     child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('close', (exit, signal) => resolve(exit ?? (signal ? 1 : 0)));
   });
+  await new Promise<void>((resolve) => log.end(resolve));
+  return code;
+}
+
+/** On a failed run, the log's own lines show why; banner rules (`====`) are left out, as they would close the CI log. */
+async function showLog(): Promise<void> {
+  const lines = (await readFile(LOG_FILE, 'utf8')).split('\n');
+  for (const line of lines) if (!/^\s*={3,}/.test(line) && line.trim() !== '') say(`  | ${line}`);
 }
 
 interface Report {
@@ -83,6 +100,7 @@ try {
   const enough = report.test_cases.generated >= minCases;
   if (!enough) say(`too few cases: ${report.test_cases.generated} < ${minCases} (raise FUZZ_MAX_EXAMPLES)`);
   exitCode = stExit === 0 && serverErrors === 0 && failures === 0 && report.errors.length === 0 && enough ? 0 : 1;
+  if (exitCode !== 0) await showLog();
 } catch (error) {
   say(`fuzz run failed: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
