@@ -70,7 +70,7 @@ export async function benchCampaign(engines: Engines) {
     await postEntry(engines.orm.em.fork(), { tenantId, type: 'CREDIT', reason: 'TOPUP', amount: units(100_000_000_000n), description: 'bench' });
     const phoneNumberId = `4${String(Date.now()).slice(-9)}1`;
     const accessToken = `EAAG${randomBytes(24).toString('base64url')}`;
-    sandbox.addNumber({ phoneNumberId, accessToken });
+    sandbox.addNumber({ phoneNumberId, accessToken, wabaId: '310000000000001' });
     const channel = await callJson(`${apiUrl}/channels`, 'POST', { name: `${LIMIT}/s`, wabaId: '310000000000001', phoneNumberId, accessToken, rateLimitPerSecond: LIMIT }, token);
 
     const asked = performance.now();

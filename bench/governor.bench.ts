@@ -49,7 +49,7 @@ async function businessNumber(engines: Engines, sandbox: SandboxServer, apiUrl: 
   await postEntry(engines.orm.em.fork(), { tenantId, type: 'CREDIT', reason: 'TOPUP', amount: units(100_000_000_000n), description: 'bench' });
   const phoneNumberId = `3${String(Date.now()).slice(-9)}${index}`;
   const accessToken = `EAAG${randomBytes(24).toString('base64url')}`;
-  sandbox.addNumber({ phoneNumberId, accessToken });
+  sandbox.addNumber({ phoneNumberId, accessToken, wabaId: '310000000000001' });
   await callJson(`${apiUrl}/channels`, 'POST', { name: `${limit}/s`, wabaId: '310000000000001', phoneNumberId, accessToken, rateLimitPerSecond: limit }, token);
   return { label: `${limit}/s number`, limit, phoneNumberId, apiUrl, token, templateId, contactIds };
 }

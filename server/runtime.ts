@@ -12,6 +12,7 @@ import { startReconciler } from './modules/messages/reconciler.ts';
 import { campaignWorkflows } from './temporal/campaign-workflows.ts';
 import { createGraphClient } from './modules/whatsapp/graph-client.ts';
 import { whatsappSettings } from './modules/whatsapp/sandbox-token.ts';
+import { sandboxSignupCodes } from './modules/whatsapp/sandbox-accounts.ts';
 import { loadSigningKeys } from './modules/auth/keys.ts';
 import type { ChannelSettings } from './modules/channels/channels.service.ts';
 import { loadTokenBox, type TokenBox } from './modules/channels/token-box.ts';
@@ -70,7 +71,13 @@ async function channelSettings(config: Config): Promise<ChannelSettings> {
         ? { appId: 'sandbox-app', appSecret: 'sandbox-app-secret' }
         : undefined;
   // config.whatsapp itself, not a copy: it is where Graph calls go (tests point it at their stand-in).
-  return { box: await channelTokenBox(config), verifyAt: config.whatsappMode === 'cloud' ? config.whatsapp : undefined, signup: { location: config.whatsapp, app } };
+  return {
+    box: await channelTokenBox(config),
+    verifyAt: config.whatsappMode === 'cloud' ? config.whatsapp : undefined,
+    // In sandbox mode the mounted simulator redeems only the codes this process's signed-in Embedded Signup issues.
+    signup: { location: config.whatsapp, app, sandboxCodes: config.whatsappMode === 'sandbox' ? sandboxSignupCodes() : undefined },
+    platformPhoneNumberId: config.whatsapp.phoneNumberId,
+  };
 }
 
 /** The API's dependencies, built once per process (tests build them the same way). */

@@ -13,12 +13,12 @@ import { procedureMetas } from '../trpc/meta.ts';
 import { appRouter, type AppRouter } from '../trpc/router.ts';
 import { registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
-import { channelTokenOf } from '../modules/channels/channels.service.ts';
+import { channelTokenOf, numbersOfWaba } from '../modules/channels/channels.service.ts';
 import { pendingRootsOf } from '../modules/escalations/escalation.service.ts';
 import { recordInboundMessages } from '../modules/inbound/inbound.service.ts';
 import { applyTemplateEvents, wabaHasToken } from '../modules/templates/template-sync.service.ts';
 import { applyConsentKeywords, recordUserPreferences } from '../modules/contacts/consent-webhooks.service.ts';
-import { freshTokenForAnyCode } from '../modules/whatsapp/sandbox-accounts.ts';
+import { SANDBOX_WABA_ID } from '../modules/whatsapp/sandbox-format.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
@@ -120,6 +120,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // The simulator answers the worker's Graph API calls (with the token they share) and posts signed statuses back to this API.
     await registerWhatsAppSandbox(app, {
       accessToken: (await whatsappSettings(services.config)).accessToken,
+      // The platform token reaches the platform number and its WABA only.
+      platform: { phoneNumberId: services.config.whatsapp.phoneNumberId, wabaId: services.config.WHATSAPP_WABA_ID ?? SANDBOX_WABA_ID },
       // A tenant's channel takes the token it was registered with, as its number would on Meta.
       numberToken: (phoneNumberId) => channelTokenOf(services.orm.em.fork(), services.channels.box, phoneNumberId),
       describeNumber: async (phoneNumberId) => {
@@ -130,8 +132,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
           ]);
         return row ? { wabaId: row.waba_id, displayPhoneNumber: row.display_phone_number ?? undefined } : undefined;
       },
-      // Embedded Signup, simulated: any code from the platform app yields a fresh token, which becomes the channel's.
-      signup: { app: services.channels.signup.app, tokenForCode: freshTokenForAnyCode },
+      wabaNumbers: (wabaId) => numbersOfWaba(services.orm.em.fork(), wabaId),
+      // Embedded Signup, simulated: a code the API's signed-in signup issued yields a fresh token for that number and WABA.
+      signup: { app: services.channels.signup.app, redeem: (code) => services.channels.signup.sandboxCodes?.redeem(code) ?? Promise.resolve(undefined) },
       // A channel's token reaches its WABA (templates, subscriptions), as on Meta.
       wabaToken: (wabaId, token) => wabaHasToken(services.orm.em.fork(), services.channels.box, wabaId, token),
       templateApprovalDelayMs: services.config.sandboxTemplateApprovalDelayMs,

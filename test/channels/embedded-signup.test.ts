@@ -81,8 +81,14 @@ describe("Embedded Signup against the stand-in for Meta's Graph API (cloud mode)
     expect(first.status).toBe(201);
     const other = await registerTenant(herald);
     const again = await rest(herald, 'POST', '/channels/embedded-signup', { code: signup.code, wabaId: signup.wabaId, phoneNumberId: signup.phoneNumberId }, bearer(other.token));
-    // The number is taken (409) before the spent code is even tried; a spent code on a fresh number is Meta's refusal.
-    expect(again.status).toBe(409);
+    // A spent code on a taken number is Meta's refusal too: only a code for the number learns that it is taken.
+    expect(again.status).toBe(422);
+    expect(again.body.data.reason).toBe('META_REFUSED');
+    const owned = `AQ${randomBytes(32).toString('base64url')}`;
+    herald.sandbox.addSignupCode(owned, { phoneNumberId: signup.phoneNumberId, wabaId: signup.wabaId, accessToken: signup.accessToken });
+    const taken = await rest(herald, 'POST', '/channels/embedded-signup', { code: owned, wabaId: signup.wabaId, phoneNumberId: signup.phoneNumberId }, bearer(other.token));
+    expect(taken.status).toBe(409);
+    expect(taken.body.data.reason).toBe('CHANNEL_EXISTS');
     const fresh = signupAtMeta(herald);
     const spent = await rest(herald, 'POST', '/channels/embedded-signup', { code: signup.code, wabaId: fresh.wabaId, phoneNumberId: fresh.phoneNumberId }, bearer(other.token));
     expect(spent.status).toBe(422);

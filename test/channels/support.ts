@@ -13,11 +13,16 @@ export interface RegisteredChannel {
   body: any;
 }
 
-/** A fresh phone number id and token, made known to the stand-in for Meta (as Meta knows a business's number). */
-export function metaNumber(herald: Harness) {
+/** A fresh WABA id (a business of its own on the stand-in for Meta). */
+export const freshWabaId = () => `7${String(Date.now()).slice(-8)}${String(numberSeq++).padStart(6, '0')}`;
+
+/**
+ * A fresh phone number id and token, made known to the stand-in for Meta in that WABA (as Meta knows a business's
+ * number); the same token may be given for several numbers, as a business's system-user token reaches them all.
+ */
+export function metaNumber(herald: Harness, wabaId = '310000000000001', accessToken = `EAAG${randomBytes(24).toString('base64url')}`) {
   const phoneNumberId = `2${String(Date.now()).slice(-8)}${String(numberSeq++).padStart(6, '0')}`;
-  const accessToken = `EAAG${randomBytes(24).toString('base64url')}`;
-  herald.sandbox.addNumber({ phoneNumberId, accessToken, wabaId: '310000000000001', displayPhoneNumber: '+1 555 010 2000' });
+  herald.sandbox.addNumber({ phoneNumberId, accessToken, wabaId, displayPhoneNumber: '+1 555 010 2000' });
   return { phoneNumberId, accessToken };
 }
 

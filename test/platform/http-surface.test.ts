@@ -132,7 +132,7 @@ describe('the sandbox Graph API on the public listener (sandbox mode)', () => {
       // …0001 is refused by the simulator itself, so an accepted token shows as Meta's 131026 and no webhook is due.
       const payload = { messaging_product: 'whatsapp', to: '15551230001', type: 'template', template: { name: 'hello', language: { code: 'en' } } };
       const call = (authorization?: string) =>
-        app.inject({ method: 'POST', url: '/sandbox/graph/v23.0/100000000000001/messages', headers: authorization ? { authorization } : {}, payload });
+        app.inject({ method: 'POST', url: `/sandbox/graph/v23.0/${herald.config.whatsapp.phoneNumberId}/messages`, headers: authorization ? { authorization } : {}, payload });
       for (const authorization of [undefined, 'Bearer sandbox-token', 'Bearer anything']) {
         const refused = await call(authorization);
         expect(refused.statusCode, String(authorization)).toBe(401);

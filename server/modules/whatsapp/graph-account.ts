@@ -1,5 +1,5 @@
-// Graph API calls about accounts rather than messages: a number's details (the token check), Embedded
-// Signup's code exchange and the app's subscription to a WABA's webhooks.
+// Graph API calls about accounts rather than messages: a number's details (the token check), a WABA's numbers,
+// Embedded Signup's code exchange and the app's subscription to a WABA's webhooks.
 
 export interface GraphLocation {
   /** e.g. 'https://graph.facebook.com', or the sandbox's '/sandbox/graph' URL. */
@@ -77,6 +77,42 @@ export async function lookUpPhoneNumber(location: GraphLocation, phoneNumberId: 
     displayPhoneNumber: typeof body.display_phone_number === 'string' ? body.display_phone_number : undefined,
     verifiedName: typeof body.verified_name === 'string' ? body.verified_name : undefined,
   };
+}
+
+export interface WabaNumber {
+  id: string;
+  displayPhoneNumber: string | undefined;
+  verifiedName: string | undefined;
+}
+
+/** Pages of a WABA's numbers read at most (Meta pages 25 by default; a business has a handful of numbers). */
+const MAX_NUMBER_PAGES = 20;
+
+/**
+ * `GET /{waba-id}/phone_numbers` with the token, page by page (Meta's `data` and `paging.cursors.after`, while
+ * `paging.next` is given), until the number is found: the number as the WABA lists it, or undefined when not there.
+ */
+export async function findNumberInWaba(location: GraphLocation, wabaId: string, phoneNumberId: string, token: string): Promise<WabaNumber | undefined> {
+  let after: string | undefined;
+  for (let page = 0; page < MAX_NUMBER_PAGES; page++) {
+    const body = await graphCall(location, 'GET', `/${encodeURIComponent(wabaId)}/phone_numbers`, {
+      token,
+      query: { fields: 'id,display_phone_number,verified_name', limit: '100', ...(after === undefined ? {} : { after }) },
+    });
+    const found = (Array.isArray(body.data) ? body.data : []).map(asObject).find((entry) => entry?.id === phoneNumberId);
+    if (found) {
+      return {
+        id: phoneNumberId,
+        displayPhoneNumber: typeof found.display_phone_number === 'string' ? found.display_phone_number : undefined,
+        verifiedName: typeof found.verified_name === 'string' ? found.verified_name : undefined,
+      };
+    }
+    const paging = asObject(body.paging);
+    const next = asObject(paging?.cursors)?.after;
+    if (typeof paging?.next !== 'string' || typeof next !== 'string' || next === after) return undefined;
+    after = next;
+  }
+  return undefined;
 }
 
 /** Embedded Signup: the short-lived code from the business's browser, exchanged for a business token. */

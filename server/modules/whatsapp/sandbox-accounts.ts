@@ -1,33 +1,52 @@
-// The sandbox's account side of Meta: Embedded Signup's code exchange, the app's subscription to a WABA,
-// and (a simulator control, not Meta's API) a user writing to a business number.
+// The sandbox's account side of Meta: Embedded Signup's code exchange, a WABA's numbers, the app's subscription
+// to a WABA, and (a simulator control, not Meta's API) a user writing to a business number.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { inboundEnvelope, metaError, newWamid, oauthAccessToken, oauthError, type SandboxIdentity } from './sandbox-format.ts';
+import type { SandboxAccess, SandboxGrant } from './sandbox-access.ts';
+import {
+  inboundEnvelope,
+  metaError,
+  metaPage,
+  newWamid,
+  oauthAccessToken,
+  oauthError,
+  SANDBOX_DISPLAY_NUMBER,
+  SANDBOX_VERIFIED_NAME,
+  type SandboxIdentity,
+} from './sandbox-format.ts';
 import type { WebhookDispatcher } from './sandbox-webhooks.ts';
 import { safeEqualStrings } from './signature.ts';
 
 export interface SandboxSignup {
   /** The platform app Embedded Signup's exchange must name; undefined: any id and secret. */
   app?: { appId: string; appSecret: string } | undefined;
-  /** The business token a code yields, or undefined when the code is not one the sandbox accepts. */
-  tokenForCode(code: string): Promise<string | undefined>;
+  /** What a code yields (once): a token for one number and WABA, or undefined when the code is not one the sandbox issued. */
+  redeem(code: string): Promise<SandboxGrant | undefined>;
+}
+
+/** A number as a WABA lists it. */
+export interface SandboxWabaNumber {
+  phoneNumberId: string;
+  displayPhoneNumber?: string | undefined;
+  verifiedName?: string | undefined;
 }
 
 export interface SandboxAccountOptions {
   /** The platform token: the only one that may make a user write (the simulator control). */
   accessToken: string;
   signup: SandboxSignup;
-  /** Tokens handed out by the exchange: they may subscribe the app and reach numbers not registered yet. */
-  issued: { add(token: string): void; has(token: string): boolean };
-  /** Whether a known number's token belongs to this WABA (a registered number's token may subscribe its WABA). */
-  wabaToken?: ((wabaId: string, token: string) => Promise<boolean>) | undefined;
+  access: SandboxAccess;
+  /** The numbers a WABA has (registered ones; a signup's number is added for its token). */
+  wabaNumbers(wabaId: string): Promise<SandboxWabaNumber[]>;
   onSubscribe?: ((wabaId: string) => void) | undefined;
   identityOf(phoneNumberId: string): Promise<SandboxIdentity>;
   webhooks: WebhookDispatcher;
 }
 
 const BEARER = /^Bearer (\S+)$/;
+const NUMBERS_PAGE_SIZE = 25;
+
 const single = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
 const bearerOf = (request: FastifyRequest) => BEARER.exec(request.headers.authorization ?? '')?.[1];
 
@@ -50,10 +69,32 @@ export function registerSandboxAccounts(scope: FastifyInstance, options: Sandbox
     if (app && (!safeEqualStrings(clientId, app.appId) || !safeEqualStrings(clientSecret, app.appSecret))) {
       return reply.code(400).send(oauthError(1, undefined, 'Error validating client secret.'));
     }
-    const token = await options.signup.tokenForCode(code);
-    if (!token) return reply.code(400).send(oauthError(100, 36008, 'Error validating verification code. Please make sure the code is valid and unused.'));
-    options.issued.add(token);
-    return reply.code(200).send(oauthAccessToken(token));
+    const grant = await options.signup.redeem(code);
+    if (!grant) return reply.code(400).send(oauthError(100, 36008, 'Error validating verification code. Please make sure the code is valid and unused.'));
+    options.access.grant(grant);
+    return reply.code(200).send(oauthAccessToken(grant.accessToken));
+  });
+
+  // GET /{version}/{waba-id}/phone_numbers: the WABA's numbers, for a token that reaches the WABA.
+  scope.get('/:version/:wabaId/phone_numbers', async (request: FastifyRequest<{ Params: { wabaId: string } }>, reply: FastifyReply) => {
+    const token = bearerOf(request);
+    if (token === undefined) return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'Cannot parse access token'));
+    const { wabaId } = request.params;
+    if (!(await options.access.reachesWaba(token, wabaId))) return options.access.refuse(reply, token, wabaId);
+    const numbers = await options.wabaNumbers(wabaId);
+    const granted = options.access.grantOf(token);
+    if (granted?.wabaId === wabaId && !numbers.some((number) => number.phoneNumberId === granted.phoneNumberId)) {
+      numbers.push({ phoneNumberId: granted.phoneNumberId });
+    }
+    return reply.code(200).send(
+      metaPage(request, numbers, NUMBERS_PAGE_SIZE, (number) => ({
+        id: number.phoneNumberId,
+        display_phone_number: number.displayPhoneNumber ?? SANDBOX_DISPLAY_NUMBER,
+        verified_name: number.verifiedName ?? SANDBOX_VERIFIED_NAME,
+        quality_rating: 'GREEN',
+        code_verification_status: 'VERIFIED',
+      })),
+    );
   });
 
   // POST /{version}/{waba-id}/subscribed_apps: the platform app receives this WABA's webhooks from now on.
@@ -61,9 +102,7 @@ export function registerSandboxAccounts(scope: FastifyInstance, options: Sandbox
     const token = bearerOf(request);
     if (token === undefined) return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'Cannot parse access token'));
     const { wabaId } = request.params;
-    const known =
-      options.issued.has(token) || safeEqualStrings(token, options.accessToken) || (await options.wabaToken?.(wabaId, token)) === true;
-    if (!known) return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'The access token could not be decrypted'));
+    if (!(await options.access.reachesWaba(token, wabaId))) return options.access.refuse(reply, token, wabaId);
     options.onSubscribe?.(wabaId);
     return reply.code(200).send({ success: true });
   });
@@ -84,18 +123,35 @@ export function registerSandboxAccounts(scope: FastifyInstance, options: Sandbox
   });
 }
 
-/** A set that forgets its oldest entries beyond `max` (the sandbox keeps issued tokens in memory). */
-export function boundedSet(max: number) {
-  const items = new Set<string>();
-  return {
-    add(item: string) {
-      items.delete(item);
-      items.add(item);
-      while (items.size > max) items.delete(items.values().next().value!);
-    },
-    has: (item: string) => items.has(item),
-  };
+export interface SandboxSignupCodes {
+  /** A fresh single-use code for this WABA and number: Herald's signed-in Embedded Signup route asks for it. */
+  issue(number: { wabaId: string; phoneNumberId: string }): string;
+  /** The code's grant, once, within its lifetime: a fresh token bound to that number and WABA. */
+  redeem(code: string): Promise<SandboxGrant | undefined>;
 }
 
-/** The mounted sandbox's exchange: every code yields a fresh token, which becomes the new channel's token. */
-export const freshTokenForAnyCode: SandboxSignup['tokenForCode'] = async () => `EAAS${randomBytes(24).toString('base64url')}`;
+/** How long an issued code stays good (Meta's live about as long), and how many are kept at once. */
+const CODE_LIFETIME_MS = 5 * 60_000;
+const MAX_CODES = 1_000;
+
+/**
+ * The mounted sandbox's codes: issued only by the API's signed-in Embedded Signup (in this process), so the
+ * unauthenticated exchange yields nothing to anyone else, and each token reaches the number it was issued for.
+ */
+export function sandboxSignupCodes(now: () => number = Date.now): SandboxSignupCodes {
+  const codes = new Map<string, { wabaId: string; phoneNumberId: string; expiresAt: number }>();
+  return {
+    issue({ wabaId, phoneNumberId }) {
+      const code = `AQS${randomBytes(32).toString('base64url')}`;
+      codes.set(code, { wabaId, phoneNumberId, expiresAt: now() + CODE_LIFETIME_MS });
+      while (codes.size > MAX_CODES) codes.delete(codes.keys().next().value!);
+      return code;
+    },
+    async redeem(code) {
+      const issued = codes.get(code);
+      codes.delete(code);
+      if (!issued || issued.expiresAt < now()) return undefined;
+      return { accessToken: `EAAS${randomBytes(24).toString('base64url')}`, wabaId: issued.wabaId, phoneNumberId: issued.phoneNumberId };
+    },
+  };
+}

@@ -1,10 +1,14 @@
 // Meta's wire formats as the sandbox speaks them: the request it validates, its answers, its webhook envelope.
 import { randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ProviderStatusName } from './types.ts';
 
 /** The WABA of the sandbox's platform number (and of any number it does not know). */
 export const SANDBOX_WABA_ID = '102290129340398';
+/** What the sandbox shows for a number it has no details of. */
+export const SANDBOX_DISPLAY_NUMBER = '15550783881';
+export const SANDBOX_VERIFIED_NAME = 'Sandbox Business';
 
 const textParameter = z.looseObject({ type: z.literal('text'), text: z.string().min(1) });
 
@@ -43,6 +47,23 @@ export function metaError(code: number, message: string, details: string, type =
       fbtrace_id: newTraceId(),
     },
   };
+}
+
+/**
+ * One page of a Graph list as Meta answers it: `data`, `paging.cursors.{before, after}`, and `paging.next` while
+ * more follow (`limit` up to 100 and the `after` cursor from the query).
+ */
+export function metaPage<Item>(request: FastifyRequest, items: Item[], pageSize: number, show: (item: Item) => Record<string, unknown>) {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const limit = Math.min(Math.max(Number(query.limit) || pageSize, 1), 100);
+  const offset = typeof query.after === 'string' ? Number(Buffer.from(query.after, 'base64url').toString()) || 0 : 0;
+  const data = items.slice(offset, offset + limit).map(show);
+  const cursor = (at: number) => Buffer.from(String(at)).toString('base64url');
+  const paging: Record<string, unknown> = { cursors: { before: cursor(offset), after: cursor(offset + data.length) } };
+  if (offset + limit < items.length) {
+    paging.next = `${request.protocol}://${request.host}${request.url.split('?')[0]}?limit=${limit}&after=${cursor(offset + data.length)}`;
+  }
+  return { data, paging };
 }
 
 export function metaAccepted(input: string, waId: string, wamid: string) {

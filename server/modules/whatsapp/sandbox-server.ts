@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
-import { registerWhatsAppSandbox, type SandboxDelays, type SandboxHandle, type SandboxSendRecord } from './sandbox.ts';
+import { registerWhatsAppSandbox, type SandboxDelays, type SandboxHandle, type SandboxOptions, type SandboxSendRecord } from './sandbox.ts';
 import type { SandboxLog } from './sandbox-webhooks.ts';
 
 export interface SandboxNumber {
   phoneNumberId: string;
   accessToken: string;
-  wabaId?: string;
+  /** The WABA the number belongs to: it lists the number, and the number's token reaches it. */
+  wabaId: string;
   displayPhoneNumber?: string;
 }
 
@@ -14,7 +15,7 @@ export interface SandboxServer extends SandboxHandle {
   /** Makes a business number known, with the only token it takes (as a tenant's number is on Meta). */
   addNumber(number: SandboxNumber): void;
   /** An Embedded Signup code it accepts once, yielding the number's token (the number becomes known too). */
-  addSignupCode(code: string, number: SandboxNumber & { wabaId: string }): void;
+  addSignupCode(code: string, number: SandboxNumber): void;
   /** The WABA ids the app was subscribed to (`POST /{waba-id}/subscribed_apps`), in arrival order. */
   subscriptions: string[];
   /** Base URL for WHATSAPP_API_BASE_URL, e.g. http://127.0.0.1:41234/sandbox/graph. */
@@ -38,6 +39,8 @@ export async function startSandboxServer(options: {
   log?: SandboxLog;
   /** The platform app Embedded Signup's exchange must name (META_APP_ID, META_APP_SECRET); absent: any. */
   app?: { appId: string; appSecret: string } | undefined;
+  /** The platform number and WABA, the only ones the platform token then reaches; absent: any not registered. */
+  platform?: SandboxOptions['platform'];
   templateApprovalDelayMs?: number | null;
 }): Promise<SandboxServer> {
   const app = Fastify({ logger: false });
@@ -57,13 +60,15 @@ export async function startSandboxServer(options: {
     signup: {
       app: options.app,
       // Meta's codes are single-use.
-      tokenForCode: async (code) => {
+      redeem: async (code) => {
         const number = signupCodes.get(code);
         signupCodes.delete(code);
-        return number?.accessToken;
+        return number;
       },
     },
     wabaToken: async (wabaId, token) => [...numbers.values()].some((number) => number.wabaId === wabaId && number.accessToken === token),
+    wabaNumbers: async (wabaId) => [...numbers.values()].filter((number) => number.wabaId === wabaId),
+    knownToken: async (token) => [...numbers.values()].some((number) => number.accessToken === token),
     onSubscribe: (wabaId) => void subscriptions.push(wabaId),
   });
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });

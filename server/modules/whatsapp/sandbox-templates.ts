@@ -4,9 +4,9 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { metaError, templateEnvelope, type SandboxTemplateChange } from './sandbox-format.ts';
+import { metaError, metaPage, templateEnvelope, type SandboxTemplateChange } from './sandbox-format.ts';
 import type { WebhookDispatcher } from './sandbox-webhooks.ts';
-import { safeEqualStrings } from './signature.ts';
+import type { SandboxAccess } from './sandbox-access.ts';
 import { firstIssueText } from '../../shared/validation-reason.ts';
 
 export interface SandboxTemplate {
@@ -41,10 +41,8 @@ export interface SandboxTemplateControl {
 }
 
 export interface SandboxTemplateOptions {
-  /** The platform token; tokens from Embedded Signup's exchange; a registered number's token for its WABA. */
-  accessToken: string;
-  issued: { has(token: string): boolean };
-  wabaToken?: ((wabaId: string, token: string) => Promise<boolean>) | undefined;
+  /** Which tokens reach which WABA: the platform's its own, a signup's its WABA, a registered number's its WABA. */
+  access: SandboxAccess;
   webhooks: WebhookDispatcher;
   approvalDelayMs: number | undefined;
 }
@@ -112,9 +110,7 @@ export function registerSandboxTemplates(scope: FastifyInstance, options: Sandbo
   const authorized = async (request: FastifyRequest<{ Params: { wabaId: string } }>, reply: FastifyReply) => {
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (token === undefined) return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'Cannot parse access token'));
-    const known =
-      safeEqualStrings(token, options.accessToken) || options.issued.has(token) || (await options.wabaToken?.(request.params.wabaId, token)) === true;
-    if (!known) return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'The access token could not be decrypted'));
+    if (!(await options.access.reachesWaba(token, request.params.wabaId))) return options.access.refuse(reply, token, request.params.wabaId);
   };
 
   scope.post('/:version/:wabaId/message_templates', { onRequest: authorized, bodyLimit: 64 * 1024 }, async (request: FastifyRequest<{ Params: { wabaId: string } }>, reply) => {
@@ -146,23 +142,18 @@ export function registerSandboxTemplates(scope: FastifyInstance, options: Sandbo
   scope.get('/:version/:wabaId/message_templates', { onRequest: authorized }, async (request: FastifyRequest<{ Params: { wabaId: string } }>, reply) => {
     const query = (request.query ?? {}) as Record<string, unknown>;
     const name = typeof query.name === 'string' ? query.name : undefined;
-    const limit = Math.min(Math.max(Number(query.limit) || PAGE_SIZE, 1), 100);
-    const offset = typeof query.after === 'string' ? Number(Buffer.from(query.after, 'base64url').toString()) || 0 : 0;
     const matching = inWaba(request.params.wabaId).filter((template) => name === undefined || template.name.includes(name));
-    const page = matching.slice(offset, offset + limit).map((template) => ({
-      id: template.id,
-      name: template.name,
-      language: template.language,
-      status: template.status,
-      category: template.category,
-      quality_score: { score: template.quality, date: Math.floor(Date.now() / 1000) },
-      rejected_reason: template.rejectedReason,
-    }));
-    const cursor = (at: number) => Buffer.from(String(at)).toString('base64url');
-    const more = offset + limit < matching.length;
-    const paging: Record<string, unknown> = { cursors: { before: cursor(offset), after: cursor(offset + page.length) } };
-    if (more) paging.next = `${request.protocol}://${request.host}${request.url.split('?')[0]}?limit=${limit}&after=${cursor(offset + page.length)}`;
-    return reply.code(200).send({ data: page, paging });
+    return reply.code(200).send(
+      metaPage(request, matching, PAGE_SIZE, (template) => ({
+        id: template.id,
+        name: template.name,
+        language: template.language,
+        status: template.status,
+        category: template.category,
+        quality_score: { score: template.quality, date: Math.floor(Date.now() / 1000) },
+        rejected_reason: template.rejectedReason,
+      })),
+    );
   });
 
   return {

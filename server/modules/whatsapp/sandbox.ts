@@ -4,15 +4,17 @@ import {
   metaAccepted,
   metaError,
   newWamid,
+  SANDBOX_DISPLAY_NUMBER,
+  SANDBOX_VERIFIED_NAME,
   SANDBOX_WABA_ID,
   type SandboxIdentity,
   sandboxSendSchema,
   statusEnvelope,
 } from './sandbox-format.ts';
-import { boundedSet, registerSandboxAccounts, type SandboxSignup } from './sandbox-accounts.ts';
+import { sandboxAccess, type SandboxAccessOptions } from './sandbox-access.ts';
+import { registerSandboxAccounts, type SandboxSignup, type SandboxWabaNumber } from './sandbox-accounts.ts';
 import { createWebhookDispatcher, type SandboxLog } from './sandbox-webhooks.ts';
 import { registerSandboxTemplates, type SandboxTemplateControl } from './sandbox-templates.ts';
-import { safeEqualStrings } from './signature.ts';
 import { firstIssueText } from '../../shared/validation-reason.ts';
 import type { TemplateSend } from './types.ts';
 
@@ -41,10 +43,19 @@ export interface SandboxOptions {
   /** The platform number's token: every accepted send makes the sandbox post webhooks, so strangers get 401. */
   accessToken: string;
   /**
+   * The platform number and its WABA: the platform token reaches only these. Unset (a stand-in for Meta in
+   * tests), the platform token reaches any number not registered and any WABA.
+   */
+  platform?: SandboxAccessOptions['platform'];
+  /**
    * The token of a tenant's number (a registered channel), or undefined for a number it does not know, which
-   * then takes the platform token. A known number takes its own token only.
+   * then takes the platform token or a signup's token for it. A known number takes its own token only.
    */
   numberToken?: (phoneNumberId: string) => Promise<string | undefined>;
+  /** The registered numbers of a WABA, for `GET /{waba-id}/phone_numbers` (the platform's is added by itself). */
+  wabaNumbers?: (wabaId: string) => Promise<SandboxWabaNumber[]>;
+  /** Whether a token is one the sandbox knows (out of its reach it is then Meta's 100, not 190). */
+  knownToken?: (token: string) => Promise<boolean>;
   /** A known number's details for `GET /{phone-number-id}`; undefined: Meta's "does not exist". */
   describeNumber?: (
     phoneNumberId: string,
@@ -97,9 +108,6 @@ export interface SandboxHandle {
 }
 
 const BEARER = /^Bearer (\S+)$/;
-/** How many tokens from Embedded Signup's exchange the sandbox remembers (the oldest is forgotten first). */
-const MAX_ISSUED_TOKENS = 10_000;
-const SANDBOX_DISPLAY_NUMBER = '15550783881';
 
 /**
  * Meta's Graph API messages endpoint, simulated: the recipient's last four digits choose the outcome
@@ -129,8 +137,8 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     while (throttled.size > maxThrottled) throttled.delete(throttled.keys().next().value!);
   };
 
-  // Tokens Embedded Signup's exchange handed out: a new business's token reaches its numbers before they are registered.
-  const issued = boundedSet(MAX_ISSUED_TOKENS);
+  // Which token reaches which number and WABA; a signup's token reaches its own number before it is registered.
+  const access = sandboxAccess(options);
 
   // Runs before the body is read, so a stranger's request costs no parsing and triggers nothing.
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -138,13 +146,8 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     if (token === undefined) {
       return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'Cannot parse access token'));
     }
-    const phoneNumberId = (request.params as { phoneNumberId?: string } | undefined)?.phoneNumberId;
-    const own = phoneNumberId ? await options.numberToken?.(phoneNumberId) : undefined;
-    if (!own && issued.has(token)) return;
-    const expected = own || options.accessToken;
-    if (!safeEqualStrings(token, expected)) {
-      return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'The access token could not be decrypted'));
-    }
+    const phoneNumberId = (request.params as { phoneNumberId?: string } | undefined)?.phoneNumberId ?? '';
+    if (!(await access.reachesNumber(token, phoneNumberId))) return access.refuse(reply, token, phoneNumberId);
   };
 
   const send = async (request: FastifyRequest<{ Params: { phoneNumberId: string } }>, reply: FastifyReply) => {
@@ -226,7 +229,8 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
   const numberDetails = async (request: FastifyRequest<{ Params: { phoneNumberId: string } }>, reply: FastifyReply) => {
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1] ?? '';
     // A number reached with a token from the exchange is the new business's own (the check above let it through).
-    const known = (await options.describeNumber?.(request.params.phoneNumberId)) ?? (issued.has(token) ? {} : undefined);
+    const known =
+      (await options.describeNumber?.(request.params.phoneNumberId)) ?? (access.grantOf(token) || isPlatformNumber(request.params.phoneNumberId) ? {} : undefined);
     if (!known) {
       return reply
         .code(400)
@@ -235,7 +239,7 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
     return reply.code(200).send({
       id: request.params.phoneNumberId,
       display_phone_number: known.displayPhoneNumber ?? SANDBOX_DISPLAY_NUMBER,
-      verified_name: known.verifiedName ?? 'Sandbox Business',
+      verified_name: known.verifiedName ?? SANDBOX_VERIFIED_NAME,
       quality_rating: 'GREEN',
     });
   };
@@ -254,23 +258,30 @@ export async function registerWhatsAppSandbox(app: FastifyInstance, options: San
       displayPhoneNumber: known?.displayPhoneNumber ?? options.displayPhoneNumber ?? SANDBOX_DISPLAY_NUMBER,
     };
   };
+  const platformNumber = options.platform?.phoneNumberId;
+  const isPlatformNumber = (phoneNumberId: string) => platformNumber !== undefined && phoneNumberId === platformNumber;
+  // A WABA's numbers: those registered in it, and the platform number in the platform's WABA.
+  const wabaNumbers = async (wabaId: string): Promise<SandboxWabaNumber[]> => {
+    const registered = (await options.wabaNumbers?.(wabaId)) ?? [];
+    const platformWaba = options.platform?.wabaId ?? options.wabaId ?? SANDBOX_WABA_ID;
+    if (platformNumber === undefined || wabaId !== platformWaba || registered.some((number) => number.phoneNumberId === platformNumber)) return registered;
+    return [{ phoneNumberId: platformNumber, displayPhoneNumber: options.displayPhoneNumber }, ...registered];
+  };
   let templates: SandboxTemplateControl | undefined;
   // Routes that check their own credentials (the code exchange has no bearer at all), beside the number routes.
   await app.register(
     async (scope) => {
       scope.setErrorHandler(metaErrors);
       templates = registerSandboxTemplates(scope, {
-        accessToken: options.accessToken,
-        issued,
-        wabaToken: options.wabaToken,
+        access,
         webhooks,
         approvalDelayMs: options.templateApprovalDelayMs === null ? undefined : (options.templateApprovalDelayMs ?? DEFAULT_TEMPLATE_APPROVAL_DELAY_MS),
       });
       registerSandboxAccounts(scope, {
         accessToken: options.accessToken,
-        signup: options.signup ?? { tokenForCode: async () => undefined },
-        issued,
-        wabaToken: options.wabaToken,
+        signup: options.signup ?? { redeem: async () => undefined },
+        access,
+        wabaNumbers,
         onSubscribe: options.onSubscribe,
         identityOf,
         webhooks,
