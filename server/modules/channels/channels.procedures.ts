@@ -23,9 +23,11 @@ export const createChannelProcedure = authedProcedure
       tags: ['channels'],
       summary: 'Register a WhatsApp business number of the tenant',
       description:
-        'ADMIN only. The access token is stored encrypted and never returned. In cloud mode it is checked against Meta ' +
-        '(`GET /{phoneNumberId}`): a refusal is a 422 naming Meta\'s error. 409 when the phone number id is registered ' +
-        "already (by any tenant). The tenant's first channel becomes its default unless `isDefault` is false.",
+        "ADMIN only. The access token is stored encrypted and never returned. The platform's own number is never a " +
+        "tenant's channel (409 CHANNEL_EXISTS). In cloud mode Meta is asked first: the token must reach the number " +
+        "(`GET /{phoneNumberId}`; else 422 META_REFUSED naming Meta's error) and the WABA must list it " +
+        '(`GET /{wabaId}/phone_numbers`; else 422 NUMBER_NOT_IN_WABA). Only then is a number registered already (by any ' +
+        "tenant) a 409 CHANNEL_EXISTS. The tenant's first channel becomes its default unless `isDefault` is false.",
       protect: true,
       successDescription: 'Created',
     },
@@ -57,8 +59,11 @@ export const embeddedSignupProcedure = authedProcedure
       summary: "Register a number through Meta's Embedded Signup",
       description:
         "ADMIN only. `code` is what Meta's Embedded Signup flow returned to the business's browser; Herald exchanges it " +
-        "for a business token with the platform app (META_APP_ID, META_APP_SECRET), subscribes the app to the WABA's " +
-        'webhooks and stores the channel. 422 when Meta refuses a step or the platform app is not configured.',
+        "for a business token with the platform app (META_APP_ID, META_APP_SECRET), checks that the WABA lists the number " +
+        "(422 NUMBER_NOT_IN_WABA), subscribes the app to the WABA's webhooks and stores the channel. 422 META_REFUSED when " +
+        'Meta refuses a step, 422 EMBEDDED_SIGNUP_NOT_CONFIGURED without the platform app; 409 CHANNEL_EXISTS for the ' +
+        "platform's number, or, after the exchange, for a number registered already. In sandbox mode the simulator " +
+        'plays Meta and any `code` will do (Herald issues the one it exchanges).',
       protect: true,
       successDescription: 'Created',
     },
