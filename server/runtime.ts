@@ -71,12 +71,13 @@ async function channelSettings(config: Config): Promise<ChannelSettings> {
         ? { appId: 'sandbox-app', appSecret: 'sandbox-app-secret' }
         : undefined;
   // config.whatsapp itself, not a copy: it is where Graph calls go (tests point it at their stand-in).
+  const box = await channelTokenBox(config);
   return {
-    box: await channelTokenBox(config),
+    box,
     verifyAt: config.whatsappMode === 'cloud' ? config.whatsapp : undefined,
     // In sandbox mode the mounted simulator redeems only the codes this process's signed-in Embedded Signup issues.
     signup: { location: config.whatsapp, app, sandboxCodes: config.whatsappMode === 'sandbox' ? sandboxSignupCodes() : undefined },
-    platformPhoneNumberId: config.whatsapp.phoneNumberId,
+    platform: { phoneNumberId: config.whatsapp.phoneNumberId, wabaId: templateMetaSettings(config, box).platformWabaId },
   };
 }
 

@@ -18,7 +18,6 @@ import { pendingRootsOf } from '../modules/escalations/escalation.service.ts';
 import { recordInboundMessages } from '../modules/inbound/inbound.service.ts';
 import { applyTemplateEvents, wabaHasToken } from '../modules/templates/template-sync.service.ts';
 import { applyConsentKeywords, recordUserPreferences } from '../modules/contacts/consent-webhooks.service.ts';
-import { SANDBOX_WABA_ID } from '../modules/whatsapp/sandbox-format.ts';
 import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
@@ -121,7 +120,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await registerWhatsAppSandbox(app, {
       accessToken: (await whatsappSettings(services.config)).accessToken,
       // The platform token reaches the platform number and its WABA only.
-      platform: { phoneNumberId: services.config.whatsapp.phoneNumberId, wabaId: services.config.WHATSAPP_WABA_ID ?? SANDBOX_WABA_ID },
+      platform: services.channels.platform,
       // A tenant's channel takes the token it was registered with, as its number would on Meta.
       numberToken: (phoneNumberId) => channelTokenOf(services.orm.em.fork(), services.channels.box, phoneNumberId),
       describeNumber: async (phoneNumberId) => {

@@ -26,8 +26,8 @@ export interface ChannelSettings {
    * sandbox mode `sandboxCodes` issues the code this route exchanges, so only a signed-in ADMIN's signup gets one.
    */
   signup: { location: GraphLocation; app: { appId: string; appSecret: string } | undefined; sandboxCodes?: SandboxSignupCodes | undefined };
-  /** WHATSAPP_PHONE_NUMBER_ID: the shared number, which no tenant may register. */
-  platformPhoneNumberId: string;
+  /** WHATSAPP_PHONE_NUMBER_ID, the shared number no tenant may register, and its WABA (WHATSAPP_WABA_ID; the simulator's). */
+  platform: { phoneNumberId: string; wabaId: string | undefined };
 }
 
 export interface NewChannel {
@@ -101,7 +101,7 @@ const numberTaken = (phoneNumberId: string, why = 'is already registered as a ch
 
 /** The platform number is every tenant's sender: never one tenant's channel (and it is no secret, so 409 at once). */
 function refusePlatformNumber(settings: ChannelSettings, phoneNumberId: string) {
-  if (phoneNumberId === settings.platformPhoneNumberId) throw numberTaken(phoneNumberId, "is the platform's shared number");
+  if (phoneNumberId === settings.platform.phoneNumberId) throw numberTaken(phoneNumberId, "is the platform's shared number");
 }
 
 /** Only after the caller proved it owns the number (cloud mode), so a 409 tells nobody else which numbers are registered. */
