@@ -11,7 +11,7 @@ import type { Services } from '../services.ts';
 import { createHttpContextFactory, type Context } from '../trpc/context.ts';
 import { procedureMetas } from '../trpc/meta.ts';
 import { appRouter, type AppRouter } from '../trpc/router.ts';
-import { registerErrorHandlers } from './errors.ts';
+import { exactErrorBody, registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
 import { channelTokenOf } from '../modules/channels/channels.service.ts';
 import { pendingRootsOf } from '../modules/escalations/escalation.service.ts';
@@ -182,12 +182,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   // The REST bridge matches the procedures' OpenAPI paths; it answers 404 JSON for anything unknown.
-  await app.register(fastifyTRPCOpenApiPlugin, {
-    router: appRouter,
-    createContext,
-    onError,
-    responseMeta,
-    maxBodySize: BODY_LIMIT_BYTES,
+  await app.register(async (bridge) => {
+    bridge.addHook('onSend', exactErrorBody);
+    await bridge.register(fastifyTRPCOpenApiPlugin, {
+      router: appRouter,
+      createContext,
+      onError,
+      responseMeta,
+      maxBodySize: BODY_LIMIT_BYTES,
+    });
   });
 
   return app;

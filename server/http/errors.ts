@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DATABASE_UNAVAILABLE_BODY, isDatabaseUnavailable } from '../db/unavailable.ts';
 import { codeForStatus } from '../shared/error-table.ts';
 import { internalErrorMessage } from '../shared/errors.ts';
@@ -24,4 +24,21 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
+}
+
+/**
+ * An `onSend` hook for the REST bridge, whose error answers add the validator's raw `issues` beside `data.issues`:
+ * every REST error body is exactly `{code, message, data?}`, as the OpenAPI document describes it.
+ */
+export async function exactErrorBody(_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+  if (typeof body !== 'object' || body === null) return payload;
+  const { code, message, data } = body as Record<string, unknown>;
+  return JSON.stringify({ code, message, data });
 }
