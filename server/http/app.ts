@@ -24,6 +24,7 @@ import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMethodGuard } from './methods.ts';
+import { trustProxyOption } from './trust-proxy.ts';
 import { registerMetrics } from './metrics-route.ts';
 import { webhookStatuses } from '../metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -62,6 +63,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestIdHeader: false,
     genReqId: requestIdFor,
     routerOptions: { maxParamLength: 200 },
+    // Behind a proxy, request.ip (rate limits, logs) is the client's address only when TRUST_PROXY names the proxy.
+    trustProxy: trustProxyOption(services.config.TRUST_PROXY),
   });
 
   // Security headers everywhere; the API reference page runs its own inline script, so CSP is left to /docs.
