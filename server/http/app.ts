@@ -23,6 +23,7 @@ import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
 import { registerHealthRoutes } from './health.ts';
+import { refuseDeepJsonText, registerJsonBodyParser } from './json-body.ts';
 import { registerMethodGuard } from './methods.ts';
 import { trustProxyOption } from './trust-proxy.ts';
 import { registerMetrics } from './metrics-route.ts';
@@ -73,6 +74,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   registerErrorHandlers(app);
+  registerJsonBodyParser(app);
   const document = buildOpenApiDocument();
   registerMethodGuard(app, document);
   registerMetrics(app, document, services.config.METRICS_TOKEN);
@@ -90,9 +92,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return status ? { status } : {};
   };
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: { router: appRouter, createContext, onError, responseMeta } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  await app.register(async (trpc) => {
+    trpc.addHook('preValidation', refuseDeepJsonText);
+    await trpc.register(fastifyTRPCPlugin, {
+      prefix: '/trpc',
+      trpcOptions: { router: appRouter, createContext, onError, responseMeta } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    });
   });
 
   registerHealthRoutes(app, services);

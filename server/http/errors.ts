@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DATABASE_UNAVAILABLE_BODY, isDatabaseUnavailable } from '../db/unavailable.ts';
-import { codeForStatus } from '../shared/error-table.ts';
-import { internalErrorMessage } from '../shared/errors.ts';
+import { codeForStatus, ERROR_TABLE } from '../shared/error-table.ts';
+import { AppError, internalErrorMessage } from '../shared/errors.ts';
 
 /**
  * Errors raised by Fastify itself (malformed JSON, oversized bodies, unknown routes) get the same
@@ -9,6 +9,11 @@ import { internalErrorMessage } from '../shared/errors.ts';
  */
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Herald's own refusals before a procedure runs (a body nested too deep) keep their reason.
+    if (error instanceof AppError) {
+      const data = error.reason ? { data: { reason: error.reason } } : {};
+      return reply.code(ERROR_TABLE[error.code].status).send({ code: error.code, message: error.message, ...data });
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500 && isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'the database is unavailable');
