@@ -8,6 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CACHE_DIR } from './lib/temporal.ts';
 import { seedTenant, startFuzzHerald } from './lib/fuzz-herald.ts';
+import { outputOf, provide } from './lib/system-packages.ts';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
 const VENV = path.join(CACHE_DIR, `schemathesis-${SCHEMATHESIS_VERSION}`);
@@ -26,6 +27,14 @@ const say = (line: string) => process.stdout.write(`[fuzz] ${line}\n`);
 /** schemathesis, pinned, in a virtualenv of its own under the Herald cache (never installed globally). */
 function ensureSchemathesis(): void {
   if (existsSync(ST)) return;
+  const missing = provide(
+    [{ what: 'Python 3 with its venv module (schemathesis)', packages: ['python3', 'python3-venv'], present: () => outputOf('python3', ['-c', 'import ensurepip, venv']) !== undefined }],
+    say,
+  );
+  if (missing) {
+    process.stderr.write(`[fuzz] ${missing}\n`);
+    process.exit(1);
+  }
   say(`installing schemathesis ${SCHEMATHESIS_VERSION} into ${VENV}`);
   const run = (command: string, args: string[]) => {
     const result = spawnSync(command, args, { stdio: 'inherit' });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseCredits, type Units } from './shared/money.ts';
@@ -46,6 +47,34 @@ const url = (what: string) =>
       .optional(),
   );
 
+/** proxy-addr's names for address ranges, which Fastify's `trustProxy` takes beside addresses and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isAddressOrCidr = (entry: string) => {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+};
+/**
+ * Fastify's `trustProxy`: `true`/`false`, a hop count, or comma-separated proxy addresses/CIDRs (and proxy-addr's
+ * names `loopback`, `linklocal`, `uniquelocal`). Unset trusts no proxy: X-Forwarded-For is ignored.
+ */
+const trustProxy = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .transform((value, context): boolean | number | string[] => {
+      const trimmed = value.trim().toLowerCase();
+      if (trimmed === 'true' || trimmed === 'false') return trimmed === 'true';
+      if (/^\d+$/.test(trimmed)) return Number(trimmed);
+      const entries = trimmed.split(',').map((entry) => entry.trim());
+      if (entries.every((entry) => PROXY_RANGE_NAMES.has(entry) || isAddressOrCidr(entry))) return entries;
+      context.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or comma-separated proxy addresses or CIDRs (e.g. 10.0.0.0/8)' });
+      return z.NEVER;
+    })
+    .optional(),
+);
+
 const schema = z.object({
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
   LOG_LEVEL: z.preprocess(
@@ -90,6 +119,7 @@ const schema = z.object({
 
   AUTH_RATE_LIMIT_PER_IP: positiveInt(30),
   AUTH_RATE_LIMIT_PER_EMAIL: positiveInt(10),
+  TRUST_PROXY: trustProxy,
 
   SUPER_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email('must be an e-mail address').optional()),
   SUPER_ADMIN_PASSWORD: z.preprocess(

@@ -11,7 +11,7 @@ import type { Services } from '../services.ts';
 import { createHttpContextFactory, type Context } from '../trpc/context.ts';
 import { procedureMetas } from '../trpc/meta.ts';
 import { appRouter, type AppRouter } from '../trpc/router.ts';
-import { registerErrorHandlers } from './errors.ts';
+import { exactErrorBody, registerErrorHandlers } from './errors.ts';
 import { recordProviderStatuses } from '../modules/messages/provider-status.service.ts';
 import { channelTokenOf, numbersOfWaba } from '../modules/channels/channels.service.ts';
 import { pendingRootsOf } from '../modules/escalations/escalation.service.ts';
@@ -22,7 +22,9 @@ import { registerWhatsAppSandbox } from '../modules/whatsapp/sandbox.ts';
 import { whatsappSettings } from '../modules/whatsapp/sandbox-token.ts';
 import { registerWebhookRoutes } from '../modules/whatsapp/webhook-routes.ts';
 import { registerHealthRoutes } from './health.ts';
+import { refuseDeepJsonText, registerJsonBodyParser } from './json-body.ts';
 import { registerMethodGuard } from './methods.ts';
+import { trustProxyOption } from './trust-proxy.ts';
 import { registerMetrics } from './metrics-route.ts';
 import { webhookStatuses } from '../metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -61,6 +63,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestIdHeader: false,
     genReqId: requestIdFor,
     routerOptions: { maxParamLength: 200 },
+    // Behind a proxy, request.ip (rate limits, logs) is the client's address only when TRUST_PROXY names the proxy.
+    trustProxy: trustProxyOption(services.config.TRUST_PROXY),
   });
 
   // Security headers everywhere; the API reference page runs its own inline script, so CSP is left to /docs.
@@ -69,6 +73,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   registerErrorHandlers(app);
+  registerJsonBodyParser(app);
   const document = buildOpenApiDocument();
   registerMethodGuard(app, document);
   registerMetrics(app, document, services.config.METRICS_TOKEN);
@@ -86,9 +91,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     return status ? { status } : {};
   };
 
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: { router: appRouter, createContext, onError, responseMeta } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  await app.register(async (trpc) => {
+    trpc.addHook('preValidation', refuseDeepJsonText);
+    await trpc.register(fastifyTRPCPlugin, {
+      prefix: '/trpc',
+      trpcOptions: { router: appRouter, createContext, onError, responseMeta } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    });
   });
 
   registerHealthRoutes(app, services);
@@ -184,12 +192,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
 
   // The REST bridge matches the procedures' OpenAPI paths; it answers 404 JSON for anything unknown.
-  await app.register(fastifyTRPCOpenApiPlugin, {
-    router: appRouter,
-    createContext,
-    onError,
-    responseMeta,
-    maxBodySize: BODY_LIMIT_BYTES,
+  await app.register(async (bridge) => {
+    bridge.addHook('onSend', exactErrorBody);
+    await bridge.register(fastifyTRPCOpenApiPlugin, {
+      router: appRouter,
+      createContext,
+      onError,
+      responseMeta,
+      maxBodySize: BODY_LIMIT_BYTES,
+    });
   });
 
   return app;

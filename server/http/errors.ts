@@ -1,7 +1,7 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DATABASE_UNAVAILABLE_BODY, isDatabaseUnavailable } from '../db/unavailable.ts';
-import { codeForStatus } from '../shared/error-table.ts';
-import { internalErrorMessage } from '../shared/errors.ts';
+import { codeForStatus, ERROR_TABLE } from '../shared/error-table.ts';
+import { AppError, internalErrorMessage } from '../shared/errors.ts';
 
 /**
  * Errors raised by Fastify itself (malformed JSON, oversized bodies, unknown routes) get the same
@@ -9,6 +9,11 @@ import { internalErrorMessage } from '../shared/errors.ts';
  */
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Herald's own refusals before a procedure runs (a body nested too deep) keep their reason.
+    if (error instanceof AppError) {
+      const data = error.reason ? { data: { reason: error.reason } } : {};
+      return reply.code(ERROR_TABLE[error.code].status).send({ code: error.code, message: error.message, ...data });
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500 && isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'the database is unavailable');
@@ -24,4 +29,21 @@ export function registerErrorHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ code: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
+}
+
+/**
+ * An `onSend` hook for the REST bridge, whose error answers add the validator's raw `issues` beside `data.issues`:
+ * every REST error body is exactly `{code, message, data?}`, as the OpenAPI document describes it.
+ */
+export async function exactErrorBody(_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return payload;
+  }
+  if (typeof body !== 'object' || body === null) return payload;
+  const { code, message, data } = body as Record<string, unknown>;
+  return JSON.stringify({ code, message, data });
 }

@@ -14,9 +14,9 @@ const ISSUE = {
 } satisfies SchemaObject;
 
 /**
- * `{code, message, data?}`: procedure errors carry `data` (tRPC's code, HTTP status and procedure path,
- * plus Herald's `reason` and `issues`); errors raised before a procedure runs (malformed JSON, body too
- * large, rate limits) have only `code` and `message`. The REST bridge adds its raw validation `issues`.
+ * Exactly `{code, message, data?}`: procedure errors carry `data` (tRPC's code, HTTP status and procedure path,
+ * plus Herald's `reason` and `issues`); errors raised before a procedure runs (malformed JSON, body too large,
+ * an unsupported method) have `code`, `message` and at most a `data.reason`.
  */
 export const ERROR_SCHEMA = {
   type: 'object',
@@ -34,12 +34,7 @@ export const ERROR_SCHEMA = {
       },
       additionalProperties: true,
     },
-    issues: {
-      type: 'array',
-      description: "The REST bridge's raw validation issues (`data.issues` is the stable summary)",
-      items: { type: 'object', additionalProperties: true },
-    },
   },
   required: ['code', 'message'],
-  additionalProperties: true,
+  additionalProperties: false,
 } satisfies SchemaObject;

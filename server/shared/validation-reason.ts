@@ -15,6 +15,18 @@ function findReason(issues: readonly Issue[]): string | undefined {
 /** `data.reason` of a validation error: the first refinement's own reason (UNSTORABLE_TEXT…), else INVALID_INPUT. */
 export const validationReason = (issues: readonly z.core.$ZodIssue[]): string => findReason(issues as readonly Issue[]) ?? 'INVALID_INPUT';
 
+/**
+ * `data.issues` of a validation error: each offending field, dotted, with its message. A record key's or a map
+ * element's issue says what is wrong with it (its nested issues), not only "Invalid key in record".
+ */
+export function issueSummaries(issues: readonly z.core.$ZodIssue[]): { path: string; message: string }[] {
+  return (issues as readonly Issue[]).flatMap((issue) =>
+    (issue.code === 'invalid_key' || issue.code === 'invalid_element') && issue.issues?.length
+      ? issueSummaries(issue.issues.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] })))
+      : [{ path: issue.path.join('.'), message: issue.message }],
+  );
+}
+
 /** A zod error's first issue as `path: message` (`whole` names an issue about the whole value), or `none` when it has none. */
 export function firstIssueText(error: z.ZodError, whole: string, none = 'invalid'): string {
   const issue = error.issues[0];

@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { TENANT_FILTER } from '../db/tenant-scope.ts';
 import { DATABASE_UNAVAILABLE_BODY, isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, internalErrorMessage } from '../shared/errors.ts';
-import { validationReason } from '../shared/validation-reason.ts';
+import { issueSummaries, validationReason } from '../shared/validation-reason.ts';
 import { ACCESS } from './access.ts';
 import type { Context } from './context.ts';
 import type { HeraldMeta } from './meta.ts';
@@ -23,10 +23,7 @@ const t = initTRPC
           ...shape.data,
           stack: undefined,
           reason: cause instanceof AppError ? cause.reason : cause instanceof ZodError ? validationReason(cause.issues) : undefined,
-          issues:
-            cause instanceof ZodError
-              ? cause.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))
-              : undefined,
+          issues: cause instanceof ZodError ? issueSummaries(cause.issues) : undefined,
         },
       };
     },

@@ -4,7 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 
-// Debian's Chromium (installed by .ci/run); Playwright's own browser download is not used.
+// Debian's Chromium (`npm test` installs it first, see scripts/ensure-test-tools.ts); Playwright's own browser download is not used.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = [
   '--headless',

@@ -110,6 +110,18 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('answers and documents a REST error as exactly {code, message, data?}, the offending fields in data.issues only', async () => {
+    const admin = await registerTenant(herald);
+    const refused = await rest(herald, 'POST', '/templates', { name: 1, extra: true }, bearer(admin.token));
+    expect(refused.status).toBe(400);
+    expect(Object.keys(refused.body).sort()).toEqual(['code', 'data', 'message']);
+    expect(refused.body.data.issues.map((issue: { path: string }) => issue.path)).toEqual(expect.arrayContaining(['name']));
+
+    const schema = document.components.schemas.Error;
+    expect(Object.keys(schema.properties).sort()).toEqual(['code', 'data', 'message']);
+    expect(schema).toMatchObject({ required: ['code', 'message'], additionalProperties: false });
+  });
+
   it('documents 400, 500 and 503 on every operation, and 413 and 415 on every POST', () => {
     for (const route of CONTRACT) {
       const responses = Object.keys(document.paths[route.path][route.method.toLowerCase()].responses);

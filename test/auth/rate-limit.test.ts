@@ -74,6 +74,57 @@ describe('sign-in limits hold however the procedure is reached', () => {
   });
 });
 
+// The README's TLS proxy makes every client arrive from one address; TRUST_PROXY lets Herald see through it.
+describe('behind a proxy, the per-address limit keys on the client', () => {
+  let herald: Harness | undefined;
+  afterEach(() => herald?.close());
+
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+  const start = async (trustProxy?: string, perIp = 30) => {
+    const overrides: Record<string, string> = { AUTH_RATE_LIMIT_PER_IP: String(perIp), AUTH_RATE_LIMIT_PER_EMAIL: '100' };
+    herald = await startHarness({ config: testConfig(trustProxy === undefined ? overrides : { ...overrides, TRUST_PROXY: trustProxy }) });
+    const email = `owner-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const signUp = { tenantName: 'Proxied', slug: `proxied-${crypto.randomUUID().slice(0, 8)}`, adminEmail: email, adminPassword: 'password123', adminName: 'Pat' };
+    expect((await rest(herald, 'POST', '/auth/register-tenant', signUp, from('9.9.9.9'))).status).toBe(201);
+    return { api: herald, correct: { email, password: 'password123' } };
+  };
+  /** Bad sign-ins with a random e-mail each from one client; returns their statuses. */
+  const spray = async (api: Harness, count: number, address: string) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < count; i++) {
+      statuses.push((await rest(api, 'POST', '/auth/login', { email: `${crypto.randomUUID()}@example.com`, password: 'guess-guess' }, from(address))).status);
+    }
+    return statuses;
+  };
+
+  it('with TRUST_PROXY, 31 bad sign-ins from one client lock that client only, not a correct sign-in from another', async () => {
+    const { api, correct } = await start('127.0.0.1');
+    const statuses = await spray(api, 31, '1.2.3.4');
+    expect(statuses.slice(0, 30).every((status) => status === 401)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    expect((await rest(api, 'POST', '/auth/login', correct, from('5.6.7.8'))).status).toBe(200);
+    expect((await rest(api, 'POST', '/auth/login', correct, from('1.2.3.4'))).status).toBe(429);
+  });
+
+  it('without TRUST_PROXY, X-Forwarded-For is ignored: a forged header neither dodges the limit nor spares anyone', async () => {
+    const { api, correct } = await start(undefined);
+    // The sign-up counted too: every request is 127.0.0.1's, whatever the header says.
+    const statuses = await spray(api, 31, '1.2.3.4');
+    expect(statuses.filter((status) => status === 429)).toHaveLength(2);
+    expect((await rest(api, 'POST', '/auth/login', correct, from('5.6.7.8'))).status).toBe(429);
+  });
+
+  it('takes a hop count, true, or a list with CIDRs and names, and keys on the client each time', async () => {
+    for (const trustProxy of ['1', 'true', '10.0.0.0/8, ::1,loopback']) {
+      const { api, correct } = await start(trustProxy, 3);
+      expect(await spray(api, 4, '1.2.3.4'), trustProxy).toEqual([401, 401, 401, 429]);
+      expect((await rest(api, 'POST', '/auth/login', correct, from('5.6.7.8'))).status, trustProxy).toBe(200);
+      await api.close();
+      herald = undefined;
+    }
+  });
+});
+
 describe('the counters stay bounded', () => {
   it('keeps at most maxKeys windows, dropping expired ones first, and starts a fresh window after expiry', () => {
     const counter = new FixedWindowCounter(1_000, 3);

@@ -31,7 +31,7 @@ describe('schedule parameters', () => {
       const refused = await schedule(herald, tenant, contactId, { parameters, scheduleTime: later() });
       expect(refused.status).toBe(400);
       expect(refused.body.code).toBe('BAD_REQUEST');
-      expect(JSON.stringify(refused.body.issues)).toMatch(bound);
+      expect(JSON.stringify(refused.body.data.issues)).toMatch(bound);
     }
     expect((await rest(herald, 'GET', '/messages', undefined, bearer(tenant.token))).body.items).toEqual([]);
   });

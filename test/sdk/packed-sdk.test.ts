@@ -47,6 +47,8 @@ await herald.templates.create.mutate({
   status: 'APPROVED',
 });
 const { items } = await herald.templates.list.query({ limit: 10 });
+// A message names its campaign, null outside one: a typed field of every message the client reads.
+export const campaignOf = (message: Awaited<ReturnType<typeof herald.messages.get.query>>): string | null => message.campaignId;
 const balance: string = registered.tenant.balance;
 console.log(JSON.stringify({ tenant: registered.tenant.slug, balance, templates: items.map((template) => template.name) }));
 `;
