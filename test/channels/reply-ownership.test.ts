@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { postWebhook, schedule, sendingTenant, SILENT_SANDBOX, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { postWebhook, schedule, sendingTenant, SILENT_SANDBOX, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
 import { contactOf, waitForContact } from '../consent/support.ts';
 import { createPolicy, waitForEscalation } from '../escalations/support.ts';
 
@@ -46,6 +46,7 @@ describe('replies to the platform number belong to one tenant', () => {
     const identity = { wabaId: '102290129340398', phoneNumberId: herald.config.whatsapp.phoneNumberId, displayPhoneNumber: '15550783881' };
     const envelope = inboundEnvelope(identity, { id: `wamid.reply-${randomUUID()}`, from: phone.slice(1), text, quotedWamid: quoting });
     expect((await postWebhook(herald, envelope)).status).toBe(200);
+    return envelope;
   }
 
   const inbox = async (tenant: SendingTenant) =>
@@ -57,11 +58,20 @@ describe('replies to the platform number belong to one tenant', () => {
 
   const simulate = (tenant: SendingTenant, phone: string, text: string) => rest(herald, 'POST', '/sandbox/inbound', { from: phone, text }, bearer(tenant.token));
 
-  it("goes to the tenant whose message reached the phone; another tenant that imported the phone reads nothing", async () => {
-    const { a, b, phone, aContact } = await twoTenantsKnowingOnePhone();
+  it("goes to the tenant whose message reached the phone; another tenant that imported the phone reads nothing, even after writing later", async () => {
+    const { a, b, phone, aContact, bContact } = await twoTenantsKnowingOnePhone();
     await sent(a, aContact);
 
-    await reply(phone, 'My card ends 4242');
+    const written = await reply(phone, 'My card ends 4242');
+    expect(await inbox(a)).toEqual([['My card ends 4242', aContact, null]]);
+    expect(await inbox(b)).toEqual([]);
+
+    // B writes to the phone afterwards (past the second Meta stamped the reply with); Meta then delivers the same
+    // reply again: it was, and stays, A's alone.
+    const stamped = Number(written.entry[0]!.changes[0]!.value.messages[0]!.timestamp) * 1000;
+    await sleep(Math.max(0, stamped + 1000 - Date.now()));
+    await sent(b, bContact);
+    expect((await postWebhook(herald, written)).status).toBe(200);
     expect(await inbox(a)).toEqual([['My card ends 4242', aContact, null]]);
     expect(await inbox(b)).toEqual([]);
   });
