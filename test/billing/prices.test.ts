@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenantUser, superAdmin } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { registerChannel } from '../channels/support.ts';
-import { contactOf, marketingTemplate, write } from '../consent/support.ts';
+import { onChannel as madeFor, registerChannel } from '../channels/support.ts';
+import { contactOf, marketingTemplate, reached, write } from '../consent/support.ts';
 import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
 
 describe('prices', () => {
@@ -36,9 +36,10 @@ describe('prices', () => {
     const writer = await tenant.contact('4242', 'Hal');
     const silent = await tenant.contact('4242', 'Ivy');
     const stale = await tenant.contact('4242', 'Jo');
-    await write(herald, await phoneOf(writer), 'hi');
+    // Replies to the platform number, each quoting the tenant's message it answers.
+    await write(herald, await phoneOf(writer), 'hi', { quoting: await reached(herald, tenant, writer) });
     // A message from 25 hours ago opened a window that has closed.
-    await write(herald, await phoneOf(stale), 'hello', { at: new Date(Date.now() - 25 * 3600_000) });
+    await write(herald, await phoneOf(stale), 'hello', { at: new Date(Date.now() - 25 * 3600_000), quoting: await reached(herald, tenant, stale) });
     const before = await balanceOf(herald, tenant.token);
 
     const free = await schedule(herald, tenant, writer);
@@ -60,7 +61,7 @@ describe('prices', () => {
     const contactId = await tenant.contact('4242', 'Kit');
     await write(herald, await phoneOf(contactId), 'question about my order', { phoneNumberId: channel.phoneNumberId });
 
-    const onChannel = await schedule(herald, tenant, contactId, { channelId: channel.id });
+    const onChannel = await schedule(herald, await madeFor(herald, tenant, channel), contactId, { channelId: channel.id });
     const onPlatform = await schedule(herald, tenant, contactId);
     expect(await readMessage(onChannel.body.id)).toMatchObject({ channelId: channel.id, cost: '0.0000', priceReason: 'FREE_SERVICE_WINDOW' });
     expect(await readMessage(onPlatform.body.id)).toMatchObject({ channelId: null, cost: '0.0200', chargeState: 'CHARGED' });
@@ -90,7 +91,7 @@ describe('prices', () => {
 
   it('pricing.billable true, or a free message Meta calls not billable, moves no money', async () => {
     const writer = await tenant.contact('4242', 'Max');
-    await write(herald, await phoneOf(writer), 'hi');
+    await write(herald, await phoneOf(writer), 'hi', { quoting: await reached(herald, tenant, writer) });
     const free = await readMessage((await schedule(herald, tenant, writer)).body.id);
     const paid = await readMessage((await schedule(herald, tenant, await tenant.contact('4242', 'Ned'))).body.id);
     const before = await balanceOf(herald, tenant.token);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { balanceOf, expectLedgerConsistent, sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
-import { registerChannel } from '../channels/support.ts';
+import { onChannel, registerChannel } from '../channels/support.ts';
 import { campaignWorkflowCount, createCampaign, importContacts, sendsTo, waitForCampaign } from './support.ts';
 
 describe('a campaign paused, resumed and cancelled in the middle of its dispatch', () => {
@@ -16,8 +16,9 @@ describe('a campaign paused, resumed and cancelled in the middle of its dispatch
   afterAll(() => herald?.close());
 
   async function slowCampaign(size: number, rate: number) {
-    const tenant = await sendingTenant(herald, '10.00');
-    const channel = await registerChannel(herald, tenant, { name: 'Slow', rateLimitPerSecond: rate });
+    const sender = await sendingTenant(herald, '10.00');
+    const channel = await registerChannel(herald, sender, { name: 'Slow', rateLimitPerSecond: rate });
+    const tenant = await onChannel(herald, sender, channel);
     const contacts = await importContacts(herald, tenant, Array.from({ length: size }, () => ({})));
     const created = await createCampaign(herald, tenant, { channelId: channel.id, audience: { contactIds: contacts.map((contact) => contact.id) } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { balanceOf, postStatus, schedule, sendingTenant, SILENT_SANDBOX, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
-import { registerChannel, type RegisteredChannel } from './support.ts';
+import { onChannel, registerChannel, type RegisteredChannel } from './support.ts';
 
 describe('messages leave from the channel they were scheduled on', () => {
   let herald: Harness;
@@ -30,7 +30,11 @@ describe('messages leave from the channel they were scheduled on', () => {
     const firstChannel = await registerChannel(herald, first);
     const secondChannel = await registerChannel(herald, second);
 
-    const [a, b, c] = await Promise.all([sentOn(first), sentOn(second), sentOn(platformUser)]);
+    const [a, b, c] = await Promise.all([
+      sentOn(await onChannel(herald, first, firstChannel)),
+      sentOn(await onChannel(herald, second, secondChannel)),
+      sentOn(platformUser),
+    ]);
     expect(a).toMatchObject({ status: 'SENT', channelId: firstChannel.id, chargeState: 'CHARGED' });
     expect(b).toMatchObject({ status: 'SENT', channelId: secondChannel.id });
     expect(c).toMatchObject({ status: 'SENT', channelId: null });
@@ -52,7 +56,7 @@ describe('messages leave from the channel they were scheduled on', () => {
     const second = await sendingTenant(herald);
     const firstChannel = await registerChannel(herald, first);
     const secondChannel: RegisteredChannel = await registerChannel(herald, second);
-    const message = await sentOn(first);
+    const message = await sentOn(await onChannel(herald, first, firstChannel));
 
     await postStatusFrom(secondChannel.phoneNumberId, message.providerMessageId, 'failed');
     await postStatusFrom(herald.config.whatsapp.phoneNumberId, message.providerMessageId, 'failed');
@@ -66,9 +70,9 @@ describe('messages leave from the channel they were scheduled on', () => {
   });
 
   it("schedules on a named channel, refuses another tenant's channel (422) and a disabled one (422)", async () => {
-    const tenant = await sendingTenant(herald);
     const stranger = await sendingTenant(herald);
-    await registerChannel(herald, tenant);
+    const sender = await sendingTenant(herald);
+    const tenant = await onChannel(herald, sender, await registerChannel(herald, sender));
     const second = await registerChannel(herald, tenant, { isDefault: false });
     const theirs = await registerChannel(herald, stranger);
 
@@ -87,8 +91,9 @@ describe('messages leave from the channel they were scheduled on', () => {
   });
 
   it('a channel disabled before its messages fall due fails them without charge, and sends nothing', async () => {
-    const tenant = await sendingTenant(herald, '1.00');
-    const channel = await registerChannel(herald, tenant);
+    const sender = await sendingTenant(herald, '1.00');
+    const channel = await registerChannel(herald, sender);
+    const tenant = await onChannel(herald, sender, channel);
     const contactId = await tenant.contact();
     const due = await schedule(herald, tenant, contactId, { scheduleTime: new Date(Date.now() + 2_500).toISOString() });
     expect(due.status).toBe(201);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
-import { metaNumber } from './support.ts';
+import { metaNumber, onChannel } from './support.ts';
 
 describe('channel access tokens stay secret', () => {
   const lines: string[] = [];
@@ -51,7 +51,7 @@ describe('channel access tokens stay secret', () => {
     herald.sandbox.addSignupCode(code, { phoneNumberId: signupNumber, wabaId: '320000000000002', accessToken: signupToken });
     expect((await call('POST', '/channels/embedded-signup', { code, wabaId: '320000000000002', phoneNumberId: signupNumber })).status).toBe(201);
 
-    const scheduled = await schedule(herald, tenant, await tenant.contact());
+    const scheduled = await schedule(herald, await onChannel(herald, tenant, created.body), await tenant.contact());
     expect(scheduled.status).toBe(201);
     const sent = await waitForMessage(herald, tenant.token, scheduled.body.id, (message) => message.status === 'DELIVERED' || message.status === 'READ');
     expect(sent.channelId).toBe(created.body.id);

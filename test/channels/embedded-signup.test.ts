@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerTenant } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { schedule, sendingTenant, SILENT_SANDBOX, waitForMessage } from '../messages/support.ts';
+import { onChannel } from './support.ts';
 
 let seq = Math.floor(Math.random() * 1_000_000);
 
@@ -50,7 +51,7 @@ describe("Embedded Signup against the stand-in for Meta's Graph API (cloud mode)
     // Meta saw the app subscribe to this business's WABA, so its webhooks will reach Herald.
     expect(herald.sandbox.subscriptions).toContain(signup.wabaId);
 
-    const scheduled = await schedule(herald, tenant, await tenant.contact());
+    const scheduled = await schedule(herald, await onChannel(herald, tenant, created.body), await tenant.contact());
     expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(201);
     const sent = await waitForMessage(herald, tenant.token, scheduled.body.id, (message) => message.providerMessageId !== null);
     expect(sent).toMatchObject({ status: 'SENT', channelId: created.body.id, fromPhoneNumberId: signup.phoneNumberId });
@@ -143,7 +144,7 @@ describe('Embedded Signup in sandbox mode, the simulator mounted in the API as u
     expect(created.body).toMatchObject({ phoneNumberId, wabaId: '330000000000003', isDefault: true });
 
     const contactId = await tenant.contact();
-    const scheduled = await schedule(herald, tenant, contactId);
+    const scheduled = await schedule(herald, await onChannel(herald, tenant, created.body), contactId);
     const delivered = await waitForMessage(herald, tenant.token, scheduled.body.id, (message) => message.status === 'DELIVERED' || message.status === 'READ');
     expect(delivered).toMatchObject({ channelId: created.body.id, fromPhoneNumberId: phoneNumberId });
 

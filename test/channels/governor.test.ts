@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { schedule, sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
-import { registerChannel } from './support.ts';
+import { onChannel, registerChannel } from './support.ts';
 
 const PER_CHANNEL = 20;
 
@@ -26,8 +26,9 @@ describe('the send governor', () => {
   afterAll(() => herald?.close());
 
   it('a channel limited to 2/s spreads 20 due messages at ≤ 2 per second, while another channel sends its 20 at once', { timeout: 120_000 }, async () => {
-    const tenant = await sendingTenant(herald, '10.00');
-    const limited = await registerChannel(herald, tenant, { name: 'Limited', rateLimitPerSecond: 2 });
+    const sender = await sendingTenant(herald, '10.00');
+    const limited = await registerChannel(herald, sender, { name: 'Limited', rateLimitPerSecond: 2 });
+    const tenant = await onChannel(herald, sender, limited);
     const fast = await registerChannel(herald, tenant, { name: 'Fast', isDefault: false });
     const contacts = [];
     for (let i = 0; i < PER_CHANNEL * 2; i++) contacts.push(await tenant.contact());

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, SILENT_SANDBOX, waitForMessage, type SendingTenant } from '../messages/support.ts';
-import { registerChannel, type RegisteredChannel } from './support.ts';
+import { onChannel, registerChannel, type RegisteredChannel } from './support.ts';
 
 describe("Meta's throttling and refusals on a channel", () => {
   let herald: Harness;
@@ -13,8 +13,9 @@ describe("Meta's throttling and refusals on a channel", () => {
   let marketingTemplateId: string;
   beforeAll(async () => {
     herald = await startHarness({ worker: true, sandboxDelays: SILENT_SANDBOX });
-    tenant = await sendingTenant(herald, '1.00');
-    channel = await registerChannel(herald, tenant);
+    const sender = await sendingTenant(herald, '1.00');
+    channel = await registerChannel(herald, sender);
+    tenant = await onChannel(herald, sender, channel);
     const template = await rest(
       herald,
       'POST',

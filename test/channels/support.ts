@@ -38,3 +38,27 @@ export async function registerChannel(herald: Harness, tenant: TenantAdmin, extr
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return { id: response.body.id, ...number, body: response.body };
 }
+
+let templateSeq = Math.floor(Math.random() * 1_000_000);
+
+/**
+ * The tenant sending a template made for `channel`: a template goes out only from the WABA it was made under. In
+ * cloud mode Herald looks the template up on Meta, so the stand-in holds it under the channel's WABA first.
+ */
+export async function onChannel<T extends { token: string; templateId: string }>(
+  herald: Harness,
+  tenant: T,
+  channel: { id: string; wabaId?: string },
+): Promise<T> {
+  const name = `welcome_${templateSeq++}`;
+  if (herald.config.whatsappMode === 'cloud') herald.sandbox.templates.add(channel.wabaId!, { name, category: 'UTILITY', status: 'APPROVED' });
+  const template = await rest(
+    herald,
+    'POST',
+    '/templates',
+    { name, content: 'Hello {{1}}, welcome!', variables: ['name'], status: 'APPROVED', channelId: channel.id },
+    bearer(tenant.token),
+  );
+  expect(template.status, JSON.stringify(template.body)).toBe(201);
+  return { ...tenant, templateId: template.body.id as string };
+}

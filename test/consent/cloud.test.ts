@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { ledgerOf, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
-import { contactOf, marketingTemplate, write } from './support.ts';
+import { contactOf, marketingTemplate, reached, write } from './support.ts';
 
 describe('consent and prices in cloud mode', () => {
   let herald: Harness;
@@ -23,12 +23,13 @@ describe('consent and prices in cloud mode', () => {
     expect(simulated.status).toBe(404);
     expect(simulated.body.data.reason).toBe('SANDBOX_ONLY');
 
-    await write(herald, phone, 'hi');
+    const quoting = await reached(herald, tenant, contactId);
+    await write(herald, phone, 'hi', { quoting });
     const free = await waitForMessage(herald, tenant.token, (await schedule(herald, tenant, contactId)).body.id, (message) => message.providerMessageId !== null);
     expect(free).toMatchObject({ cost: '0.0000', priceReason: 'FREE_SERVICE_WINDOW', chargeState: 'NONE' });
     expect((await ledgerOf(herald, tenant.token)).filter((entry: any) => entry.messageId === free.id)).toEqual([]);
 
-    await write(herald, phone, 'STOP');
+    await write(herald, phone, 'STOP', { quoting });
     expect((await contactOf(herald, tenant.token, contactId)).optOut).toBe('ALL');
     const marketing = await schedule(herald, tenant, contactId, { templateId: await marketingTemplate(herald, tenant) });
     expect(marketing.status).toBe(422);

@@ -5,7 +5,7 @@ import { bearer, createTenantUser, registerTenant } from '../support/actors.ts';
 import { rest } from '../support/harness.ts';
 import { registerChannel } from '../channels/support.ts';
 import { postWebhook, schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
-import { consentChange, consentScene, contactOf, userPreference, write } from './support.ts';
+import { consentChange, consentScene, contactOf, reached, userPreference, write } from './support.ts';
 
 const later = () => new Date(Date.now() + 3600_000).toISOString();
 
@@ -64,7 +64,9 @@ describe('consent: opting out and back in', () => {
   it('by writing STOP (any case, trimmed) or UNSUBSCRIBE: out of everything; START: back in; other text changes nothing', async () => {
     const contactId = await scene.tenant.contact('4242', 'Cy');
     const phone = (await contactOf(scene.herald, scene.tenant.token, contactId)).phone;
-    await write(scene.herald, phone, 'stop please');
+    // On the platform number a reply is the tenant's whose message it answers.
+    const quoting = await reached(scene.herald, scene.tenant, contactId);
+    await write(scene.herald, phone, 'stop please', { quoting });
     expect((await contactOf(scene.herald, scene.tenant.token, contactId)).optOut).toBe('NONE');
 
     // The sandbox's "write back", as a new user would try it: Meta's signed webhook reaches Herald.
@@ -75,18 +77,18 @@ describe('consent: opting out and back in', () => {
     expect((await schedule(scene.herald, scene.tenant, contactId, { scheduleTime: later() })).body.data.reason).toBe('CONTACT_OPTED_OUT');
 
     // Meta delivers the same message again: nothing more is recorded.
-    const envelope = await write(scene.herald, phone, 'UNSUBSCRIBE');
+    const envelope = await write(scene.herald, phone, 'UNSUBSCRIBE', { quoting });
     expect((await postWebhook(scene.herald, envelope)).status).toBe(200);
     expect((await contactOf(scene.herald, scene.tenant.token, contactId)).consentHistory).toHaveLength(1);
 
-    await write(scene.herald, phone, 'start');
+    await write(scene.herald, phone, 'start', { quoting });
     const started = await contactOf(scene.herald, scene.tenant.token, contactId);
     expect(started.optOut).toBe('NONE');
     expect(started.consentHistory.map((event: any) => `${event.change} ${event.source}`)).toEqual(['OPT_OUT INBOUND_KEYWORD', 'OPT_IN INBOUND_KEYWORD']);
     expect((await schedule(scene.herald, scene.tenant, contactId, { scheduleTime: later() })).status).toBe(201);
 
     // A STOP Meta delivers late, older than the START already applied, does not undo it.
-    await write(scene.herald, phone, 'STOP', { at: new Date(Date.now() - 600_000) });
+    await write(scene.herald, phone, 'STOP', { at: new Date(Date.now() - 600_000), quoting });
     expect((await contactOf(scene.herald, scene.tenant.token, contactId)).optOut).toBe('NONE');
   });
 
@@ -100,7 +102,8 @@ describe('consent: opting out and back in', () => {
   };
 
   it("by Meta's user_preferences on a channel's number: out of MARKETING for that channel's tenant only; resume: back in", async () => {
-    const channel = await registerChannel(scene.herald, scene.tenant);
+    // Not the default: the scene's templates were made for the platform number, where its messages keep going.
+    const channel = await registerChannel(scene.herald, scene.tenant, { isDefault: false });
     const contactId = await scene.tenant.contact('4242', 'Dee');
     const phone = (await contactOf(scene.herald, scene.tenant.token, contactId)).phone;
     // Another tenant knows the same person; the preference is about this tenant's number, not theirs.

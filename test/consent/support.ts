@@ -4,23 +4,34 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { inboundEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { postWebhook, sendingTenant, type SendingTenant } from '../messages/support.ts';
+import { postWebhook, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
 
 const WABA = '102290129340398';
 const identity = (phoneNumberId: string) => ({ wabaId: WABA, phoneNumberId, displayPhoneNumber: '15550783881' });
 const seconds = (date: Date) => String(Math.floor(date.getTime() / 1000));
 
-/** A contact writes `text` to a business number (the platform number unless told), as Meta's `messages` webhook says. */
-export async function write(herald: Harness, from: string, text: string, options: { phoneNumberId?: string; at?: Date } = {}) {
+/**
+ * A contact writes `text` to a business number (the platform number unless told), as Meta's `messages` webhook says;
+ * `quoting` is the wamid of the business's message it replies to (on the platform number: whose reply it is).
+ */
+export async function write(herald: Harness, from: string, text: string, options: { phoneNumberId?: string; at?: Date; quoting?: string } = {}) {
   const envelope = inboundEnvelope(identity(options.phoneNumberId ?? herald.config.whatsapp.phoneNumberId), {
     id: `wamid.in-${randomUUID()}`,
     from: from.replace(/^\+/, ''),
     text,
+    quotedWamid: options.quoting,
   });
   if (options.at) envelope.entry[0]!.changes[0]!.value.messages[0]!.timestamp = seconds(options.at);
   const response = await postWebhook(herald, envelope);
   expect(response.status).toBe(200);
   return envelope;
+}
+
+/** The tenant's message to the contact from the platform number, sent: its wamid (a reply quoting it is the tenant's). */
+export async function reached(herald: Harness, tenant: SendingTenant, contactId: string): Promise<string> {
+  const scheduled = await schedule(herald, tenant, contactId);
+  expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(201);
+  return (await waitForMessage(herald, tenant.token, scheduled.body.id, (message) => message.providerMessageId !== null)).providerMessageId;
 }
 
 /** Meta's `user_preferences` webhook: the user stopped or resumed marketing messages from the business. */

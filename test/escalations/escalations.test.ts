@@ -97,7 +97,7 @@ describe('escalations: when nobody reads a message, the next person is told', ()
     await sleep(500);
     expect((await waitForEscalation(herald, tenant, root.id, () => true)).escalation.state).toBe('PENDING');
     const identity = { wabaId: '102290129340398', phoneNumberId: herald.config.whatsapp.phoneNumberId, displayPhoneNumber: '15550783881' };
-    const reply = inboundEnvelope(identity, { id: `wamid.reply-${root.id}`, from: phoneOf(patient).slice(1), text: 'On my way' });
+    const reply = inboundEnvelope(identity, { id: `wamid.reply-${root.id}`, from: phoneOf(patient).slice(1), text: 'On my way', quotedWamid: root.providerMessageId });
     expect((await postWebhook(herald, reply)).status).toBe(200);
     const resolved = await waitForEscalation(herald, tenant, root.id, (escalation) => escalation.state !== 'PENDING');
     expect(resolved.escalation).toMatchObject({ state: 'RESOLVED', resolvedBy: 'REPLIED', levels: [{ state: 'CANCELLED' }] });

@@ -5,7 +5,7 @@ import { bearer } from '../support/actors.ts';
 import { rest, startHarness, startTestWorker, type Harness } from '../support/harness.ts';
 import { startMetaProxy } from '../messages/meta-proxy.ts';
 import { postStatus, schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
-import { registerChannel } from '../channels/support.ts';
+import { onChannel, registerChannel } from '../channels/support.ts';
 import { startMessageWith } from './custom-start.ts';
 import { saveHistory } from './histories.ts';
 
@@ -60,8 +60,8 @@ describe.skipIf(!version)('record message workflow histories', () => {
       await save(herald, 'rescheduled-then-read', moved.body.id);
 
       // Two messages due at once on a channel limited to 1/s: the later one sleeps on the governor's timer.
-      const paced = await sendingTenant(herald, '10.00');
-      await registerChannel(herald, paced, { rateLimitPerSecond: 1 });
+      const pacer = await sendingTenant(herald, '10.00');
+      const paced = await onChannel(herald, pacer, await registerChannel(herald, pacer, { rateLimitPerSecond: 1 }));
       const dueAt = new Date(Date.now() + 2_000).toISOString();
       const pair = [
         await schedule(herald, paced, await paced.contact('4747'), { scheduleTime: dueAt }),

@@ -9,6 +9,7 @@ import { Message } from '../messages/message.entity.ts';
 import { refuseBeyondAYear } from '../messages/schedule.service.ts';
 import type { MessageStatus } from '../messages/status-rules.ts';
 import { MESSAGE_STATUSES } from '../messages/status-rules.ts';
+import { refuseOffChannel } from '../templates/template-homes.ts';
 import { Template, type TemplateCategory } from '../templates/template.entity.ts';
 import { writeAudience } from './campaign-audience.ts';
 import { Campaign } from './campaign.entity.ts';
@@ -68,6 +69,7 @@ export async function storeCampaign(
   }
   const channel = await channelForSchedule(em, input.channelId);
   const policy = input.escalationPolicyId ? await policyForSchedule(em, input.escalationPolicyId) : undefined;
+  await refuseOffChannel(em, tenantId, { templateId: template.id, policy }, channel);
   // Only the template's variables are kept, as for a single message.
   const parameters = Object.fromEntries(Object.entries(input.parameters ?? {}).filter(([name]) => template.variables.includes(name)));
 

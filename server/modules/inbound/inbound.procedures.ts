@@ -15,8 +15,9 @@ export const listInboundMessagesProcedure = authedProcedure
       description:
         'ADMIN and SUB_ADMIN. One item per Meta message id, however often Meta delivered it. Oldest stored first; pass ' +
         '`nextCursor` back as `cursor` for the next page (stable while messages arrive). `contactId` and `channelId` ' +
-        "narrow the list; another tenant's ids simply match nothing. Messages to the platform number (channelId null) " +
-        'are listed for every tenant that has the writer as a contact.',
+        "narrow the list; another tenant's ids simply match nothing. A message to the platform number (channelId null) " +
+        "is listed for one tenant only: the tenant of the message it quotes, else the tenant whose message from the platform " +
+        'number reached the writer last (within 30 days), else none.',
       protect: true,
     },
   })
@@ -37,11 +38,13 @@ export const sandboxInboundProcedure = authedProcedure
       description:
         "ADMIN only, sandbox mode only (404 otherwise). The WhatsApp simulator posts a signed `messages` webhook to " +
         "Herald exactly as Meta would, from `from` to the channel's number (the platform number without `channelId`); " +
-        "it then shows in `GET /inbound-messages`. Another tenant's channel is a 404.",
+        "it then shows in `GET /inbound-messages`. Another tenant's channel is a 404. On the platform number the contact " +
+        "replies to the caller's latest message that reached them (quoting it), so only the caller sees it and only the " +
+        "caller's contact is opted out by a STOP; without such a message in the last 30 days it is a 422 NOTHING_TO_REPLY_TO.",
       protect: true,
     },
-    errorStatuses: [404],
+    errorStatuses: [404, 422],
   })
   .input(sandboxInboundInput)
   .output(sandboxInboundOutput)
-  .mutation(({ ctx, input }) => simulateInbound(ctx.em, ctx.services, input));
+  .mutation(({ ctx, input }) => simulateInbound(ctx.em, ctx.services, ctx.principal.tenantId!, input));

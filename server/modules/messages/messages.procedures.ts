@@ -37,7 +37,11 @@ export const scheduleProcedure = authedProcedure
       scheduleTime: scheduleTimeInput,
       idempotencyKey: text().trim().min(1).max(255).meta({ example: 'welcome-alice-2026-12-01' }),
       parameters: parametersInput.optional(),
-      channelId: z.uuid().optional().meta({ description: "The tenant's channel to send from; default: its default channel, else the platform number" }),
+      channelId: z.uuid().optional().meta({
+        description:
+          "The tenant's channel to send from; default: its default channel, else the platform number. The template (and each " +
+          "escalation level's) must have been created for a number of the same WABA, else 422 TEMPLATE_NOT_ON_CHANNEL",
+      }),
       escalationPolicyId: z.uuid().optional().meta({ description: "The tenant's escalation policy to follow if nobody reads the message" }),
     }),
   )

@@ -4,6 +4,7 @@ import { messageWorkflowId } from '../../../workflows/shared.ts';
 import { AppError } from '../../shared/errors.ts';
 import { usableChannel } from '../channels/channels.service.ts';
 import { foundPolicy } from '../escalations/escalation.service.ts';
+import { homeOf, refuseTemplatesOffChannel } from '../templates/template-channel.ts';
 import type { MessageToStart, MessageWorkflows } from '../../temporal/message-workflows.ts';
 import { refuseUnsendable } from './sendable.ts';
 import { insertScheduled, messageByKey, readScheduleInputs } from './schedule-rows.ts';
@@ -73,6 +74,8 @@ export async function storeMessage(em: EntityManager, tenantId: string, asked: S
   refuseUnsendable(template, contact, request.parameters);
   const channel = usableChannel(request.channelId, found);
   const escalation = request.escalationPolicyId ? foundPolicy(policy) : undefined;
+  // The message's template and its escalation levels' (sent from the same number) must be the sending WABA's.
+  refuseTemplatesOffChannel([{ home: template.home, level: 0 }, ...(escalation?.levelTemplates ?? [])], homeOf(channel));
 
   const id = randomUUID();
   const inserted = await insertScheduled(em, {

@@ -54,6 +54,7 @@ const inboundSchema = z.strictObject({
   phoneNumberId: z.string().regex(/^\d{1,64}$/),
   from: z.string().regex(/^\+?\d{7,15}$/),
   text: z.string().min(1).max(4096),
+  quotedWamid: z.string().min(1).max(128).optional(),
 });
 
 /** Registers the routes under the sandbox's prefix (the caller's scope), each checking its own credentials. */
@@ -114,11 +115,11 @@ export function registerSandboxAccounts(scope: FastifyInstance, options: Sandbox
       return reply.code(401).send(metaError(190, 'Invalid OAuth access token', 'Only the platform token may simulate users'));
     }
     const parsed = inboundSchema.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send(metaError(100, 'Invalid parameter', 'expected {phoneNumberId, from, text}'));
-    const { phoneNumberId, from, text } = parsed.data;
+    if (!parsed.success) return reply.code(400).send(metaError(100, 'Invalid parameter', 'expected {phoneNumberId, from, text, quotedWamid?}'));
+    const { phoneNumberId, from, text, quotedWamid } = parsed.data;
     const identity = await options.identityOf(phoneNumberId);
     const id = newWamid();
-    options.webhooks.schedule(0, () => inboundEnvelope(identity, { id, from: from.replace(/^\+/, ''), text }));
+    options.webhooks.schedule(0, () => inboundEnvelope(identity, { id, from: from.replace(/^\+/, ''), text, quotedWamid }));
     return reply.code(200).send({ id, phoneNumberId });
   });
 }

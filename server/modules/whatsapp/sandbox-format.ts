@@ -124,13 +124,18 @@ export interface SandboxInboundEvent {
   /** The writer's digits, no '+'. */
   from: string;
   text: string;
+  /** The wamid of the business's message it replies to (Meta's `context.id`). */
+  quotedWamid?: string | undefined;
 }
 
 /** The webhook envelope Meta posts when a user writes a text to a business number, stamped with the current time. */
 export function inboundEnvelope(identity: SandboxIdentity, event: SandboxInboundEvent) {
+  const context = event.quotedWamid ? { context: { from: identity.displayPhoneNumber, id: event.quotedWamid } } : {};
   return messagesEnvelope(identity, {
     contacts: [{ profile: { name: 'Sandbox contact' }, wa_id: event.from }],
-    messages: [{ from: event.from, id: event.id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: event.text } }],
+    messages: [
+      { from: event.from, id: event.id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: event.text }, ...context },
+    ],
   });
 }
 

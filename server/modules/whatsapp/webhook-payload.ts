@@ -168,6 +168,8 @@ export interface InboundWhatsAppMessage {
   timestamp: Date;
   /** value.metadata.phone_number_id: the business number written to. */
   phoneNumberId: string | undefined;
+  /** `context.id`: the wamid of the business's message this one replies to (a quote or a tapped button). */
+  quotedWamid: string | undefined;
 }
 
 const webhookMessageSchema = z.looseObject({
@@ -176,7 +178,15 @@ const webhookMessageSchema = z.looseObject({
   timestamp: unixSeconds,
   type: z.string().regex(/^[a-z_]{1,32}$/, 'must be a message type such as text'),
   text: z.looseObject({ body: z.string() }).optional(),
+  // Anything but an object with a string id is no quote; it is dropped, not the message.
+  context: z.unknown().optional(),
 });
+
+/** The wamid a message quotes, when `context.id` looks like one. */
+function quotedWamidOf(context: unknown): string | undefined {
+  const id = typeof context === 'object' && context !== null ? (context as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= WAMID_LENGTH && isStorableText(id) ? id : undefined;
+}
 
 /** WhatsApp's longest text message, in characters; anything beyond is not kept. */
 const TEXT_LENGTH = 4096;
@@ -197,6 +207,7 @@ function readMessage(raw: unknown, phoneNumberId: string | undefined): Reading<I
       text: body === undefined ? undefined : storableTruncated(body, TEXT_LENGTH),
       timestamp,
       phoneNumberId,
+      quotedWamid: quotedWamidOf(message.context),
     },
   };
 }
