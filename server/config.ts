@@ -91,6 +91,8 @@ const schema = z.object({
   AUTH_RATE_LIMIT_PER_IP: positiveInt(30),
   AUTH_RATE_LIMIT_PER_EMAIL: positiveInt(10),
 
+  CAMPAIGNS_MAX_ACTIVE: positiveInt(5),
+
   SUPER_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email('must be an e-mail address').optional()),
   SUPER_ADMIN_PASSWORD: z.preprocess(
     emptyToUndefined,
