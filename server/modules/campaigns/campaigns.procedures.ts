@@ -7,6 +7,7 @@ import { messageOutput, toMessageOutput } from '../messages/message.schema.ts';
 import { MESSAGE_STATUSES } from '../messages/status-rules.ts';
 import { controlCampaign, type CampaignAction } from './campaign-control.service.ts';
 import type { Campaign } from './campaign.entity.ts';
+import { pageProgress } from './campaign-page-progress.ts';
 import { campaignOutput, createCampaignInput, toCampaignOutput } from './campaign.schema.ts';
 import { campaignProgress, getCampaign, listCampaignMessages, listCampaigns, storeCampaign } from './campaigns.service.ts';
 
@@ -58,7 +59,8 @@ export const listCampaignsProcedure = authedProcedure
   .output(page(campaignOutput))
   .query(async ({ ctx, input }) => {
     const result = await listCampaigns(ctx.em, input);
-    return { items: await Promise.all(result.items.map((campaign) => withProgress(ctx, campaign))), nextCursor: result.nextCursor };
+    const progress = await pageProgress(ctx.em, result.items);
+    return { items: result.items.map((campaign) => toCampaignOutput(campaign, progress.get(campaign.id)!)), nextCursor: result.nextCursor };
   });
 
 export const getCampaignProcedure = authedProcedure
