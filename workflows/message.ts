@@ -171,8 +171,10 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
   // A reschedule to a past time ends the wait while its database write may still run: it goes first.
   await condition(allHandlersFinished);
   if (patched(CHANNEL_GOVERNOR)) {
-    if (patched(CHECK_BEFORE_SLOT) && !(await localDb.checkBeforeSlot(input.messageId)).ok) {
-      setStatus('FAILED');
+    const checked = patched(CHECK_BEFORE_SLOT) ? await localDb.checkBeforeSlot(input.messageId) : { ok: true as const };
+    if (!checked.ok) {
+      // Refused here, or found already settled (a campaign's cancel that came after its gate): the database says which.
+      setStatus(checked.reason === 'CANCELLED' ? 'CANCELLED' : 'FAILED');
       return done();
     }
     // Waiting here, not in an activity, keeps a number's backlog out of the worker's activity slots, where
