@@ -73,7 +73,7 @@ describe('no escalation of a root that Herald refused', () => {
       failedAt: new Date('2026-12-01T10:00:01Z'),
       rootStatus: 'FAILED' as const,
     };
-    for (const reason of ['INSUFFICIENT_FUNDS', 'CONTACT_OPTED_OUT', 'TEMPLATE_NOT_APPROVED', 'MISSING_PARAMETERS', 'CHANNEL_DISABLED']) {
+    for (const reason of ['INSUFFICIENT_FUNDS', 'CONTACT_OPTED_OUT', 'TEMPLATE_NOT_APPROVED', 'MISSING_PARAMETERS', 'CHANNEL_DISABLED', 'EXPIRED']) {
       expect(decideEscalation({ ...base, sentAt: null, failureReason: reason })).toEqual({ kind: 'cancel', detail: expect.stringContaining(reason) });
     }
     expect(decideEscalation({ ...base, sentAt: null, failureReason: 'PROVIDER_REJECTED' })).toMatchObject({ kind: 'fire', level: 1 });
