@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Orm } from '../server/db/orm.ts';
 import { markCancelled, recordReschedule } from '../server/modules/messages/change-schedule.service.ts';
-import { debitForDispatch, type Prices } from '../server/modules/messages/dispatch.service.ts';
+import { checkBeforeSlot, debitForDispatch, type Prices } from '../server/modules/messages/dispatch.service.ts';
 import { startMessageWorkflow } from '../server/modules/messages/schedule.service.ts';
 import { reserveSendSlot, SendPaced } from '../server/modules/messages/send-pace.service.ts';
 import { SendInFlight, sendToProvider } from '../server/modules/messages/send.service.ts';
@@ -107,6 +107,8 @@ export function createActivities(deps: ActivityDeps) {
       governorWait.observe(Math.max(slot.waitMs, 0) / 1000);
       return slot;
     },
+    /** The dispatch checks before the send slot (unlocked): a message that will be refused takes no slot. */
+    checkBeforeSlot: (messageId: string) => checkBeforeSlot(em(), deps.prices, messageId).then(wakeIfRefused(messageId)),
     debitMessage: (messageId: string) => debitForDispatch(em(), deps.prices, messageId).then(wakeIfRefused(messageId)),
     sendMessage: (messageId: string, options: { leaseMs?: number } = {}) => {
       const policy = { leaseMs: options.leaseMs ?? DEFAULT_SEND_LEASE_MS, httpTimeoutMs, pacing, lostAnswerGraceMs };

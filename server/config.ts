@@ -121,6 +121,8 @@ const schema = z.object({
   AUTH_RATE_LIMIT_PER_EMAIL: positiveInt(10),
   TRUST_PROXY: trustProxy,
 
+  CAMPAIGNS_MAX_ACTIVE: positiveInt(5),
+
   SUPER_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email('must be an e-mail address').optional()),
   SUPER_ADMIN_PASSWORD: z.preprocess(
     emptyToUndefined,

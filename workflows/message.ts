@@ -43,6 +43,8 @@ const LOCAL_DATABASE_STEPS = 'local-database-steps';
 const CHANNEL_GOVERNOR = 'channel-governor';
 /** A campaign's message, once due, asks its campaign's gate: a paused campaign holds it (no debit, no send). */
 const CAMPAIGN_GATE = 'campaign-gate';
+/** The dispatch checks (funds, consent, template) run before the send slot: a message that will fail holds up no one. */
+const CHECK_BEFORE_SLOT = 'check-before-slot';
 
 // The lease outlasts the attempt, so an attempt Temporal may still consider alive always holds its claim;
 // the worker's HTTP timeout (10 s) fits well inside both.
@@ -163,11 +165,18 @@ export async function messageWorkflow(input: MessageWorkflowInput): Promise<Mess
     return done();
   }
 
-  // 2. Debit: locks the tenant's balance row, re-checks template and contact, charges or fails cleanly.
+  // 2. Checks, a send slot, then the debit: it locks the tenant's balance row, re-checks everything (funds, template,
+  // contact may have changed while the message slept for its slot), charges or fails cleanly.
   phase = 'DISPATCHING';
   // A reschedule to a past time ends the wait while its database write may still run: it goes first.
   await condition(allHandlersFinished);
   if (patched(CHANNEL_GOVERNOR)) {
+    const checked = patched(CHECK_BEFORE_SLOT) ? await localDb.checkBeforeSlot(input.messageId) : { ok: true as const };
+    if (!checked.ok) {
+      // Refused here, or found already settled (a campaign's cancel that came after its gate): the database says which.
+      setStatus(checked.reason === 'CANCELLED' ? 'CANCELLED' : 'FAILED');
+      return done();
+    }
     // Waiting here, not in an activity, keeps a number's backlog out of the worker's activity slots, where
     // other numbers' sends would queue behind it.
     for (;;) {

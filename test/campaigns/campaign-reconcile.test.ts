@@ -26,7 +26,7 @@ describe('a campaign whose workflow never started', () => {
     // What the API process stored before it died: the campaign and its audience, no workflow.
     const em = herald.orm.em.fork();
     em.setFilterParams(TENANT_FILTER, { tenantId: tenant.tenantId });
-    const { campaign } = await storeCampaign(em, herald.config.prices, tenant.tenantId, {
+    const { campaign } = await storeCampaign(em, { prices: herald.config.prices, maxActive: herald.config.CAMPAIGNS_MAX_ACTIVE }, tenant.tenantId, {
       name: 'Orphaned',
       templateId: tenant.templateId,
       scheduleTime: new Date(),

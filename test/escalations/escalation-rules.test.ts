@@ -17,6 +17,7 @@ const facts = (extra: Partial<EscalationFacts>): EscalationFacts => ({
   scheduleTime: T0,
   sentAt: T0,
   failedAt: null,
+  failureReason: null,
   evidence: { delivered: false, read: false, replied: false, acknowledged: false },
   levels: [level(1, 60), level(2, 120)],
   now: at(10),

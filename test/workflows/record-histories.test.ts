@@ -73,6 +73,13 @@ describe.skipIf(!version)('record message workflow histories', () => {
       expect(Math.abs(arrival(pairSent[0]) - arrival(pairSent[1]))).toBeGreaterThanOrEqual(900);
       await save(herald, 'paced-by-governor', pacedOne.id);
 
+      // A message its tenant cannot pay for: the checks before the send slot refuse it (no slot, no debit).
+      const broke = await sendingTenant(herald, 0);
+      const unpaid = await schedule(herald, broke, await broke.contact('4949'));
+      const refusedEarly = await waitForMessage(herald, broke.token, unpaid.body.id, (message) => message.status === 'FAILED');
+      expect(refusedEarly).toMatchObject({ failureReason: 'INSUFFICIENT_FUNDS', chargeState: 'NONE' });
+      await save(herald, 'refused-before-slot', unpaid.body.id);
+
       // A run rescheduled past its limit continues as new: both runs are recorded.
       const long = await startMessageWith(herald, tenant, await tenant.contact('4545'), {
         scheduleTime: new Date(Date.now() + 3600_000),

@@ -12,7 +12,7 @@ describe('message workflow histories replay against the current code', () => {
     installTemporalLogging(pino({ level: 'silent' }));
     const histories = await loadHistories();
     expect(histories.map((recorded) => recorded.file)).toEqual(
-      expect.arrayContaining(['v1-read.json', 'v2-read.json', 'v2-continued-as-new-first-run.json', 'v3-read-before-wamid-stored.json', 'v5-paced-by-governor.json']),
+      expect.arrayContaining(['v1-read.json', 'v2-read.json', 'v2-continued-as-new-first-run.json', 'v3-read-before-wamid-stored.json', 'v5-paced-by-governor.json', 'v6-read.json', 'v6-refused-before-slot.json']),
     );
     const outcomes: Record<string, string> = {};
     let index = 0;

@@ -40,6 +40,10 @@ const REFUSALS: Record<string, [AppErrorCode, string]> = {
   ALREADY_POSTED: ['CONFLICT', 'This ledger entry was already posted'],
 };
 
+/** What an INSUFFICIENT_FUNDS refusal says: the balance and the amount needed. */
+export const insufficientFundsMessage = (balance: Units, amount: Units): string =>
+  `Insufficient funds: the balance is ${formatCredits(balance)}, ${formatCredits(amount)} is needed`;
+
 /**
  * A PostgreSQL error as the ledger's AppError: a refusal of `post_ledger_entry` (the INSUFFICIENT_FUNDS
  * message names the balance, sent as DETAIL, and the amount needed), or a unique index that backed its
@@ -53,9 +57,7 @@ export function ledgerError(error: unknown, amount: Units): unknown {
   if (!refusal) return error;
   const [code, plain] = refusal;
   const message =
-    fault.hint === 'INSUFFICIENT_FUNDS' && typeof fault.detail === 'string'
-      ? `Insufficient funds: the balance is ${formatCredits(units(fault.detail))}, ${formatCredits(amount)} is needed`
-      : plain;
+    fault.hint === 'INSUFFICIENT_FUNDS' && typeof fault.detail === 'string' ? insufficientFundsMessage(units(fault.detail), amount) : plain;
   return new AppError(code, message, { reason: fault.hint, cause: error });
 }
 

@@ -62,9 +62,27 @@ function audienceCondition(audience: CreateCampaignInput['audience']): Sql {
   return { text: parts.length > 0 ? parts.join(' and ') : 'true', params };
 }
 
+const tooLarge = () =>
+  new AppError('UNPROCESSABLE_CONTENT', `The audience has more than ${MAX_AUDIENCE} contacts; a campaign takes at most ${MAX_AUDIENCE}`, {
+    reason: 'AUDIENCE_TOO_LARGE',
+  });
+
+/**
+ * Refuses a filter that matches more than 100,000 contacts before anything is written: it counts no further
+ * than one past the cap, and writes nothing. (A list of contactIds is capped by its schema.)
+ */
+async function refuseTooLarge(tx: EntityManager, tenantId: string, where: Sql) {
+  const [row] = await tx.execute<{ matched: number }[]>(
+    `select count(*)::int as matched from (select 1 from contact c where c.tenant_id = ? and ${where.text} limit ?) matches`,
+    [tenantId, ...where.params, MAX_AUDIENCE + 1],
+  );
+  if ((row?.matched ?? 0) > MAX_AUDIENCE) throw tooLarge();
+}
+
 /**
  * Writes the campaign's numbered recipients and counts the excluded, in one statement. `tx` is the
- * transaction that has just inserted the campaign row. An audience over 100,000 contacts is a 422.
+ * transaction that has just inserted the campaign row. An audience over 100,000 contacts is a 422, refused
+ * before the statement; contacts added meanwhile cannot make it write more than one past the cap.
  */
 export async function writeAudience(
   tx: EntityManager,
@@ -75,26 +93,24 @@ export async function writeAudience(
 ): Promise<AudienceCount> {
   const missing = missingVariable(template, parameters);
   const where = audienceCondition(audience);
+  if ('filter' in audience) await refuseTooLarge(tx, campaign.tenantId, where);
   const [row] = await tx.execute<{ total: number; opted_out: number; invalid: number; recipients: number }[]>(
     `with audience as (
        select c.id, (c.opted_out or (c.marketing_opted_out and ?)) as opted_out, (${missing.text}) as invalid
-       from contact c where c.tenant_id = ? and ${where.text}
+       from contact c where c.tenant_id = ? and ${where.text} limit ?
      ), recipients as (
        insert into campaign_recipient (campaign_id, seq, contact_id)
-       select ?, row_number() over (order by id), id from audience where not opted_out and not invalid
+       select ?, row_number() over (order by id), id from audience
+       where not opted_out and not invalid and (select count(*) from audience) <= ?
        returning 1
      )
      select count(*)::int as total, (count(*) filter (where opted_out))::int as opted_out,
        (count(*) filter (where invalid and not opted_out))::int as invalid, (select count(*)::int from recipients) as recipients
      from audience`,
-    [template.category === 'MARKETING', ...missing.params, campaign.tenantId, ...where.params, campaign.id],
+    [template.category === 'MARKETING', ...missing.params, campaign.tenantId, ...where.params, MAX_AUDIENCE + 1, campaign.id, MAX_AUDIENCE],
   );
   const total = row?.total ?? 0;
-  if (total > MAX_AUDIENCE) {
-    throw new AppError('UNPROCESSABLE_CONTENT', `The audience has ${total} contacts; a campaign takes at most ${MAX_AUDIENCE}`, {
-      reason: 'AUDIENCE_TOO_LARGE',
-    });
-  }
+  if (total > MAX_AUDIENCE) throw tooLarge();
   // Ids that are no contact of this tenant cannot be sent to: counted with the invalid.
   const unknown = 'contactIds' in audience ? new Set(audience.contactIds).size - total : 0;
   return { recipients: row?.recipients ?? 0, optedOut: row?.opted_out ?? 0, invalid: (row?.invalid ?? 0) + unknown };

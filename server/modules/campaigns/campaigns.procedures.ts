@@ -7,6 +7,7 @@ import { messageOutput, toMessageOutput } from '../messages/message.schema.ts';
 import { MESSAGE_STATUSES } from '../messages/status-rules.ts';
 import { controlCampaign, type CampaignAction } from './campaign-control.service.ts';
 import type { Campaign } from './campaign.entity.ts';
+import { pageProgress } from './campaign-page-progress.ts';
 import { campaignOutput, createCampaignInput, toCampaignOutput } from './campaign.schema.ts';
 import { campaignProgress, getCampaign, listCampaignMessages, listCampaigns, storeCampaign } from './campaigns.service.ts';
 
@@ -27,7 +28,10 @@ export const createCampaignProcedure = authedProcedure
         'ADMIN only. The audience (contactIds, or a filter over the contacts; at most 100,000) is fixed now: opted-out contacts and ' +
         'contacts whose variables cannot be filled are excluded and counted. Each contact gets at most one message, at scheduleTime, ' +
         "paced by the channel's rateLimitPerSecond; funds are checked per message at dispatch. The template, channel and escalation " +
-        "policy must be the tenant's own (422). The same idempotencyKey with the same body returns the same campaign (200); with a different body it is a 409.",
+        "policy must be the tenant's own (422). An estimatedCost above the balance is a 422 INSUFFICIENT_FUNDS; at most " +
+        'CAMPAIGNS_MAX_ACTIVE (default 5) campaigns of a tenant may be SCHEDULED, RUNNING or PAUSED at once (one more: 422 ' +
+        'TOO_MANY_ACTIVE_CAMPAIGNS). The same idempotencyKey with the same body returns the same campaign (200, also at the cap); ' +
+        'with a different body it is a 409.',
       protect: true,
       successDescription: 'Created (a replay answers 200 with the same campaign)',
     },
@@ -38,7 +42,8 @@ export const createCampaignProcedure = authedProcedure
   .input(createCampaignInput)
   .output(campaignOutput)
   .mutation(async ({ ctx, input }) => {
-    const { campaign, replayed } = await storeCampaign(ctx.em, ctx.services.config.prices, ctx.principal.tenantId!, input);
+    const { prices, CAMPAIGNS_MAX_ACTIVE } = ctx.services.config;
+    const { campaign, replayed } = await storeCampaign(ctx.em, { prices, maxActive: CAMPAIGNS_MAX_ACTIVE }, ctx.principal.tenantId!, input);
     // Started on every call until noted: a crash between storing and starting is healed by the replay.
     if (!campaign.workflowStarted) {
       await workflowsOf(ctx).start(campaign);
@@ -54,7 +59,8 @@ export const listCampaignsProcedure = authedProcedure
   .output(page(campaignOutput))
   .query(async ({ ctx, input }) => {
     const result = await listCampaigns(ctx.em, input);
-    return { items: await Promise.all(result.items.map((campaign) => withProgress(ctx, campaign))), nextCursor: result.nextCursor };
+    const progress = await pageProgress(ctx.em, result.items);
+    return { items: result.items.map((campaign) => toCampaignOutput(campaign, progress.get(campaign.id)!)), nextCursor: result.nextCursor };
   });
 
 export const getCampaignProcedure = authedProcedure

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { findPage, type PageOptions } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
-import type { Units } from '../../shared/money.ts';
+import { formatCredits, units, type Units } from '../../shared/money.ts';
 import { channelForSchedule } from '../channels/channels.service.ts';
 import { policyForSchedule } from '../escalations/escalation.service.ts';
 import { Message } from '../messages/message.entity.ts';
@@ -46,13 +46,51 @@ function replayOf(existing: Campaign, hash: string): Campaign {
   return existing;
 }
 
+/** What a tenant's new campaign is held to: its prices, and how many of its campaigns may be active at once. */
+export interface CampaignRules {
+  prices: Record<TemplateCategory, Units>;
+  /** CAMPAIGNS_MAX_ACTIVE: campaigns SCHEDULED, RUNNING or PAUSED at once. */
+  maxActive: number;
+}
+
+/**
+ * Takes turns between one tenant's campaign creations until the transaction ends, so a count of its active
+ * campaigns stays true until the new one is stored. An advisory lock, not the tenant's row: its debits go on.
+ */
+const lockTenantCampaigns = (tx: EntityManager, tenantId: string) =>
+  tx.execute("select pg_advisory_xact_lock(hashtextextended('campaign-create:' || ?, 0))", [tenantId]);
+
+async function refuseBeyondActiveCap(tx: EntityManager, tenantId: string, maxActive: number) {
+  const [row] = await tx.execute<{ active: number }[]>(
+    "select count(*)::int as active from campaign where tenant_id = ? and status in ('SCHEDULED', 'RUNNING', 'PAUSED')",
+    [tenantId],
+  );
+  if ((row?.active ?? 0) < maxActive) return;
+  throw new AppError('UNPROCESSABLE_CONTENT', `At most ${maxActive} campaigns may be scheduled, running or paused at once`, {
+    reason: 'TOO_MANY_ACTIVE_CAMPAIGNS',
+  });
+}
+
+/** A campaign that the balance cannot pay for as it stands is refused; each message is still checked at dispatch. */
+async function refuseBeyondBalance(tx: EntityManager, tenantId: string, estimatedCost: Units) {
+  const [row] = await tx.execute<{ balance: string }[]>('select balance::text as balance from tenant where id = ?', [tenantId]);
+  const balance = units(row?.balance ?? 0);
+  if (estimatedCost <= balance) return;
+  throw new AppError(
+    'UNPROCESSABLE_CONTENT',
+    `Insufficient funds: the campaign's estimated cost is ${formatCredits(estimatedCost)}, the balance ${formatCredits(balance)}`,
+    { reason: 'INSUFFICIENT_FUNDS' },
+  );
+}
+
 /**
  * Stores a campaign and its audience in one transaction: a few statements whatever the audience's size.
- * The template, channel and escalation policy must be the tenant's own (422). Its workflow is started by the caller.
+ * The template, channel and escalation policy must be the tenant's own (422); the estimated cost must be within
+ * the balance and the tenant below its active campaigns' cap (422). Its workflow is started by the caller.
  */
 export async function storeCampaign(
   em: EntityManager,
-  prices: Record<TemplateCategory, Units>,
+  rules: CampaignRules,
   tenantId: string,
   input: CreateCampaignInput,
   now = new Date(),
@@ -75,6 +113,10 @@ export async function storeCampaign(
 
   const id = randomUUID();
   const stored = await em.transactional(async (tx) => {
+    await lockTenantCampaigns(tx, tenantId);
+    // The same request that held the lock before this one is replayed below, even at the cap.
+    if (await tx.findOne(Campaign, { tenantId, idempotencyKey: input.idempotencyKey }, { filters: false })) return false;
+    await refuseBeyondActiveCap(tx, tenantId, rules.maxActive);
     const inserted = await tx.execute<{ id: string }[]>(
       `insert into campaign (id, tenant_id, name, template_id, channel_id, escalation_policy_id, schedule_time, parameters, idempotency_key,
          request_hash, audience_size, excluded_opted_out, excluded_invalid, estimated_cost, created_at, updated_at)
@@ -85,9 +127,11 @@ export async function storeCampaign(
     );
     if (inserted.length === 0) return false;
     const audience = await writeAudience(tx, { id, tenantId }, template, parameters, input.audience);
+    const estimatedCost = units(rules.prices[template.category] * BigInt(audience.recipients));
+    await refuseBeyondBalance(tx, tenantId, estimatedCost);
     await tx.execute(
       'update campaign set audience_size = ?, excluded_opted_out = ?, excluded_invalid = ?, estimated_cost = ? where id = ?',
-      [audience.recipients, audience.optedOut, audience.invalid, prices[template.category] * BigInt(audience.recipients), id],
+      [audience.recipients, audience.optedOut, audience.invalid, estimatedCost, id],
       'run',
     );
     return true;

@@ -1,5 +1,6 @@
 // When an escalation level fires, and when an escalation ends: one pure rule, decided from what PostgreSQL
-// holds about the root message. Import-free apart from types.
+// holds about the root message. Imports nothing but types and the pure list of Herald's own refusals.
+import { isDispatchRefusal } from '../messages/dispatch-refusals.ts';
 import type { MessageStatus } from '../messages/status-rules.ts';
 import type { EscalationCondition } from './escalation-policy.entity.ts';
 
@@ -18,6 +19,8 @@ export interface EscalationFacts {
   scheduleTime: Date;
   sentAt: Date | null;
   failedAt: Date | null;
+  /** Why the root failed, as stored (null while it has not). */
+  failureReason: string | null;
   /** What the root has reached, as stored: READ implies DELIVERED; a reply implies both. */
   evidence: { delivered: boolean; read: boolean; replied: boolean; acknowledged: boolean };
   levels: LevelFacts[];
@@ -25,7 +28,8 @@ export interface EscalationFacts {
 }
 
 export type EscalationDecision =
-  | { kind: 'cancel' }
+  /** `detail` says why, where the root itself was not cancelled. */
+  | { kind: 'cancel'; detail?: string }
   | { kind: 'resolve'; by: EscalationCondition }
   | { kind: 'exhausted' }
   /** Fire `level` now; `dueAts` are the due times of every level still waiting (the fired one included). */
@@ -51,12 +55,24 @@ function conditionMet(unless: EscalationCondition, evidence: EscalationFacts['ev
 }
 
 /**
+ * A root that Herald refused before sending it (funds, consent, template, parameters, a disabled channel) told
+ * nobody: escalating it would only multiply the refusal (and the messages of a tenant that cannot pay).
+ */
+function refusedByHerald(facts: EscalationFacts): string | undefined {
+  if (facts.rootStatus !== 'FAILED' || facts.sentAt !== null || !isDispatchRefusal(facts.failureReason)) return undefined;
+  return `Not escalated: Herald refused the message before sending it (${facts.failureReason})`;
+}
+
+/**
  * The next waiting level decides: its condition met → RESOLVED (pending levels cancelled); its due time
  * (the previous level's due time, or the root's sending, plus `after`) reached → it fires. A root that failed
- * after the previous level fired makes the next level due at once. A cancelled root cancels it all.
+ * after the previous level fired makes the next level due at once, unless Herald refused it before sending. A
+ * cancelled root cancels it all.
  */
 export function decideEscalation(facts: EscalationFacts): EscalationDecision {
   if (facts.rootStatus === 'CANCELLED') return { kind: 'cancel' };
+  const refused = refusedByHerald(facts);
+  if (refused) return { kind: 'cancel', detail: refused };
   const waiting = facts.levels.filter((level) => level.state === 'WAITING').sort((a, b) => a.level - b.level);
   const next = waiting[0];
   if (!next) return { kind: 'exhausted' };

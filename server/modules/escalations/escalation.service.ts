@@ -39,6 +39,7 @@ interface RootRow {
   delivered_at: Date | null;
   read_at: Date | null;
   failed_at: Date | null;
+  failure_reason: string | null;
   acknowledged_at: Date | null;
   escalation_state: EscalationState | null;
   levels: EscalationLevelSpec[] | null;
@@ -77,7 +78,7 @@ export interface EscalationStep {
 async function lockRoot(tx: EntityManager, rootId: string): Promise<RootRow | undefined> {
   const [root] = await tx.execute<RootRow[]>(
     `select m.tenant_id, m.contact_id, m.channel_id, m.status, m.schedule_time, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
-       m.acknowledged_at, m.escalation_state, p.levels,
+       m.failure_reason, m.acknowledged_at, m.escalation_state, p.levels,
        (m.sent_at is not null and exists (
          select 1 from inbound_message i
          where i.tenant_id = m.tenant_id and i.contact_id = m.contact_id and i.channel_id is not distinct from m.channel_id
@@ -89,8 +90,12 @@ async function lockRoot(tx: EntityManager, rootId: string): Promise<RootRow | un
   return root;
 }
 
-async function finish(tx: EntityManager, rootId: string, state: EscalationState, resolvedBy: EscalationCondition | null) {
-  await tx.execute('update message set escalation_state = ?, escalation_resolved_by = ?, updated_at = now() where id = ?', [state, resolvedBy, rootId], 'run');
+async function finish(tx: EntityManager, rootId: string, state: EscalationState, resolvedBy: EscalationCondition | null, detail: string | null = null) {
+  await tx.execute(
+    'update message set escalation_state = ?, escalation_resolved_by = ?, escalation_detail = ?, updated_at = now() where id = ?',
+    [state, resolvedBy, detail, rootId],
+    'run',
+  );
   await tx.execute(
     "update escalation_level set state = 'CANCELLED', decided_at = now() where root_message_id = ? and state = 'WAITING'",
     [rootId],
@@ -168,6 +173,7 @@ export async function escalationStep(em: EntityManager, rootId: string, asOf?: D
         scheduleTime: new Date(root.schedule_time),
         sentAt: root.sent_at ? new Date(root.sent_at) : null,
         failedAt: root.failed_at ? new Date(root.failed_at) : null,
+        failureReason: root.failure_reason,
         evidence: {
           delivered: root.delivered_at !== null,
           read: root.read_at !== null,
@@ -189,7 +195,7 @@ export async function escalationStep(em: EntityManager, rootId: string, asOf?: D
       });
       switch (decision.kind) {
         case 'cancel':
-          await finish(tx, rootId, 'CANCELLED', null);
+          await finish(tx, rootId, 'CANCELLED', null, decision.detail ?? null);
           return { done: true, wakeAt: null, state: 'CANCELLED', started };
         case 'resolve':
           await finish(tx, rootId, 'RESOLVED', decision.by);
@@ -225,6 +231,8 @@ export interface EscalationView {
   policyId: string;
   state: EscalationState;
   resolvedBy: EscalationCondition | null;
+  /** Why it ended as it did, where the state alone does not say (a root Herald refused before sending it). */
+  detail: string | null;
   levels: { level: number; dueAt: string | null; state: LevelState; messageId: string | null; detail: string | null }[];
 }
 
@@ -235,10 +243,12 @@ export async function escalationView(em: EntityManager, message: { id: string; e
     'select level, state, due_at, message_id, detail from escalation_level where root_message_id = ? order by level',
     [message.id],
   );
+  const [root] = await em.execute<{ escalation_detail: string | null }[]>('select escalation_detail from message where id = ?', [message.id]);
   return {
     policyId: message.escalationPolicyId,
     state: message.escalationState as EscalationState,
     resolvedBy: (message.escalationResolvedBy as EscalationCondition | null) ?? null,
+    detail: root?.escalation_detail ?? null,
     levels: rows.map((row) => ({
       level: row.level,
       dueAt: row.due_at ? new Date(row.due_at).toISOString() : null,

@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import { units, type Units } from '../../shared/money.ts';
-import { ledgerError } from '../billing/ledger.service.ts';
+import { insufficientFundsMessage, ledgerError } from '../billing/ledger.service.ts';
 import { countDebit, statusEvents } from '../../metrics.ts';
 import { renderTemplate } from '../templates/render.ts';
 import type { TemplateCategory } from '../templates/template.entity.ts';
+import type { DispatchRefusal } from './dispatch-refusals.ts';
 import { failMessage, lockMessage } from './message-rows.ts';
 
 // The debit step of a message's dispatch, called by the workflow's activity (the send is in send.service.ts,
@@ -44,6 +45,18 @@ const readDispatchFacts = async (em: EntityManager, messageId: string): Promise<
     )
   )[0];
 
+/** The facts and the tenant's balance as it stands, without a lock (the debit's lock decides). */
+const readFactsAndBalance = async (em: EntityManager, messageId: string): Promise<(DispatchFacts & { balance: string }) | undefined> =>
+  (
+    await em.execute<(DispatchFacts & { balance: string })[]>(
+      `select f.*, (select t.balance from message m join tenant t on t.id = m.tenant_id where m.id = ?)::text as balance
+       from dispatch_message_facts(?) f`,
+      [messageId, messageId],
+    )
+  )[0];
+
+const messageNotFound = (messageId: string) => new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+
 /** A message past SCHEDULED: its debit happened (or never will), and a retry reports it as stored. */
 const settledResult = (status: string, chargeState: string, failureReason: string | null): DebitResult =>
   status === 'FAILED' || status === 'CANCELLED' ? { ok: false, reason: failureReason ?? status } : { ok: true, charged: chargeState === 'CHARGED' };
@@ -51,7 +64,7 @@ const settledResult = (status: string, chargeState: string, failureReason: strin
 /** Why a message costs other than its category's price (stored on the message, shown as `priceReason`). */
 export type PriceReason = 'FREE_SERVICE_WINDOW';
 
-type Plan = { refuse: string; detail: string } | { debit: { price: Units; priceReason: PriceReason | null; bodyParameters: string[] } };
+type Plan = { refuse: DispatchRefusal; detail: string } | { debit: { price: Units; priceReason: PriceReason | null; bodyParameters: string[] } };
 
 /**
  * Whether a SCHEDULED message may be sent and what it costs: its channel active, the template still APPROVED, the
@@ -76,7 +89,7 @@ function planDispatch(facts: DispatchFacts, prices: Prices): Plan {
 }
 
 /** A refusal fails the message, under its row lock, unless it has left SCHEDULED meanwhile (a cancel, a racing retry). */
-async function refuseDispatch(em: EntityManager, messageId: string, reason: string, detail: string): Promise<DebitResult> {
+async function refuseDispatch(em: EntityManager, messageId: string, reason: DispatchRefusal, detail: string): Promise<DebitResult> {
   return em.transactional(async (tx) => {
     const message = await lockMessage(tx, messageId);
     if (message.status !== 'SCHEDULED') return settledResult(message.status, message.charge_state, message.failure_reason);
@@ -104,7 +117,7 @@ type DebitCall = {
  */
 export async function debitForDispatch(em: EntityManager, prices: Prices, messageId: string): Promise<DebitResult> {
   const facts = await readDispatchFacts(em, messageId);
-  if (!facts) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  if (!facts) throw messageNotFound(messageId);
   if (facts.status !== 'SCHEDULED') return settledResult(facts.status, facts.charge_state, facts.failure_reason);
   const plan = planDispatch(facts, prices);
   if ('refuse' in plan) return refuseDispatch(em, messageId, plan.refuse, plan.detail);
@@ -138,7 +151,7 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
     charged = true;
     postedHere = false;
   }
-  if (answer.outcome === 'MISSING') throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  if (answer.outcome === 'MISSING') throw messageNotFound(messageId);
   if (answer.outcome === 'SETTLED') return settledResult(answer.status, answer.charge_state, answer.failure_reason);
   if (answer.outcome === 'STALE') {
     const stale = planDispatch(
@@ -157,4 +170,20 @@ export async function debitForDispatch(em: EntityManager, prices: Prices, messag
   // dispatch_message_debit appended the DISPATCHING event itself, outside recordEvent.
   statusEvents.inc({ status: 'DISPATCHING', source: 'WORKFLOW' });
   return { ok: true, charged };
+}
+
+/**
+ * The dispatch checks before a message takes a send slot of its number: the debit's own plan (channel, template,
+ * consent, parameters) and funds for its price, read without locks. A refusal fails the message as the debit's
+ * does, so a message that will fail delays nobody's; the locked debit after the slot decides again.
+ */
+export async function checkBeforeSlot(em: EntityManager, prices: Prices, messageId: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const facts = await readFactsAndBalance(em, messageId);
+  if (!facts) throw messageNotFound(messageId);
+  if (facts.status !== 'SCHEDULED') return settledResult(facts.status, facts.charge_state, facts.failure_reason);
+  const plan = planDispatch(facts, prices);
+  if ('refuse' in plan) return refuseDispatch(em, messageId, plan.refuse, plan.detail);
+  const balance = units(facts.balance);
+  if (balance < plan.debit.price) return refuseDispatch(em, messageId, 'INSUFFICIENT_FUNDS', insufficientFundsMessage(balance, plan.debit.price));
+  return { ok: true };
 }

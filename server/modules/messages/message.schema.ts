@@ -77,6 +77,10 @@ const escalationOutput = z
     policyId: z.uuid(),
     state: z.enum(['PENDING', 'RESOLVED', 'EXHAUSTED', 'CANCELLED']),
     resolvedBy: z.enum(['DELIVERED', 'READ', 'REPLIED', 'ACKNOWLEDGED']).nullable(),
+    detail: z
+      .string()
+      .nullable()
+      .meta({ description: 'Why the escalation ended so, where its state does not say: e.g. CANCELLED because Herald refused the root before sending it' }),
     levels: z.array(
       z.object({
         level: z.number().int(),
