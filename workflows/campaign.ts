@@ -8,6 +8,7 @@ const steps = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 second
 // Work that calls Temporal for hundreds of messages: heartbeats, so a dead worker's batch is retried soon.
 const fanout = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '10 seconds', retry: RETRY });
 
+/** Recipients per batch of runs from before just-in-time creation (campaign-run.service.ts sizes the others). */
 const BATCH_SIZE = 500;
 const POLL_MS = 3_000;
 /** Steps one run takes before it continues as new: 100,000 recipients stay far inside the history limits. */
@@ -22,8 +23,9 @@ const LOOK_AHEAD_MS = 60_000;
 
 /**
  * One campaign. Its recipients become messages a batch at a time (each batch idempotent, so a crash only repeats
- * the batch in flight), just in time: from a minute before its time, and while fewer messages than its window
- * wait for dispatch; a paused campaign creates none, one cancelled before its time never touched a workflow.
+ * the batch in flight), just in time: the first batch a minute before its time, then one per look while fewer
+ * messages than its window wait for dispatch; a paused campaign creates none, one cancelled before its time
+ * never touched a workflow.
  * It follows the campaign meanwhile: RUNNING at its time, COMPLETED once nothing waits for dispatch; pause,
  * resume and cancel arrive as a wake-up signal, and every decision is read from the database
  * (campaign-run.service.ts).
@@ -31,7 +33,6 @@ const LOOK_AHEAD_MS = 60_000;
 export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignWorkflowResult> {
   let changed = false;
   setHandler(campaignChangedSignal, () => void (changed = true));
-  const batchSize = input.batchSize ?? BATCH_SIZE;
   const pollMs = input.pollMs ?? POLL_MS;
   let afterSeq = input.afterSeq ?? 0;
   let created = input.created ?? false;
@@ -47,7 +48,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     for (let turn = 0; ; turn++) {
       if (turn >= STEPS_PER_RUN || workflowInfo().continueAsNewSuggested) return next();
       if (!created) {
-        const batch = await fanout.createCampaignBatch(input.campaignId, afterSeq, batchSize);
+        const batch = await fanout.createCampaignBatch(input.campaignId, afterSeq, input.batchSize ?? BATCH_SIZE);
         afterSeq = batch.lastSeq;
         created = !batch.more;
         // A resume or cancel during creation is looked at between batches.
@@ -73,12 +74,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (step.status === 'COMPLETED') return { status: 'COMPLETED' };
     if (step.held > 0 && step.status !== 'PAUSED') await fanout.releaseCampaignHolds(input.campaignId);
     const notYet = step.status === 'SCHEDULED' && step.dueInMs > 0;
+    // One batch per look: the messages of a batch fall due together, so the worker takes them in bites.
     if (!created && step.status !== 'PAUSED' && step.room > 0 && (!notYet || step.dueInMs <= LOOK_AHEAD_MS)) {
-      const batch = await fanout.createCampaignBatch(input.campaignId, afterSeq, Math.min(batchSize, step.room), { notWhilePaused: true });
+      const size = input.batchSize ? Math.min(input.batchSize, step.room) : step.room;
+      const batch = await fanout.createCampaignBatch(input.campaignId, afterSeq, size, { notWhilePaused: true });
       afterSeq = batch.lastSeq;
       created = !batch.more;
-      // The window may have room for more at once.
-      continue;
     }
     // Before its time nothing is dispatched: the wait lasts until the look-ahead (or the time) comes; after it,
     // the window's room and the counts are looked at again as messages go out.

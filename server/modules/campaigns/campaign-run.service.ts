@@ -106,7 +106,7 @@ export interface CampaignStep {
   held: number;
   /** Until its schedule time, by the database's clock (0 once due). */
   dueInMs: number;
-  /** How many more messages may be created now: the window less those created and not yet dispatched. */
+  /** How many messages to create now: a bite of its number's sends, within what its window has room for. */
   room: number;
 }
 
@@ -114,6 +114,8 @@ export interface CampaignStep {
 const WINDOW_SECONDS = 30;
 /** The window of the slowest numbers: enough messages that one poll's wait never leaves the number idle. */
 const WINDOW_FLOOR = 100;
+/** Seconds of sends created at one look (two polls' worth): creation keeps ahead of the number without a burst. */
+const BITE_SECONDS = 6;
 
 /**
  * How many of a campaign's messages may exist at once without having been dispatched: about 30 s of its
@@ -150,7 +152,8 @@ export async function campaignStep(em: EntityManager, campaignId: string, platfo
     [platformRatePerSecond, campaignId],
   );
   if (!row) throw new Error(`campaign ${campaignId} not found`);
-  const room = Math.max(0, campaignWindow(Number(row.rate)) - row.waiting);
+  const rate = Number(row.rate);
+  const room = Math.max(0, Math.min(campaignWindow(rate) - row.waiting, Math.max(WINDOW_FLOOR, Math.ceil(rate * BITE_SECONDS))));
   return { status: row.status, held: row.held, dueInMs: Number(row.due_in_ms), room };
 }
 
