@@ -147,9 +147,9 @@ export function createActivities(deps: ActivityDeps) {
     },
     // Campaigns: the gate a due message asks, and the campaign workflow's steps (campaign-run.service.ts, campaign-fanout.ts).
     passCampaignGate: (messageId: string) => passCampaignGate(em(), messageId),
-    campaignStep: (campaignId: string) => campaignStep(em(), campaignId),
-    createCampaignBatch: (campaignId: string, afterSeq: number, size: number) =>
-      heartbeating(() => createAndStartBatch(em(), deps.messageWorkflows, campaignId, afterSeq, size, () => Context.current().heartbeat())),
+    campaignStep: (campaignId: string) => campaignStep(em(), campaignId, pacing.platformRatePerSecond),
+    createCampaignBatch: (campaignId: string, afterSeq: number, size: number, options?: { notWhilePaused?: boolean }) =>
+      heartbeating(() => createAndStartBatch(em(), deps.messageWorkflows, campaignId, afterSeq, size, () => Context.current().heartbeat(), options)),
     releaseCampaignHolds: (campaignId: string) => heartbeating(() => releaseHolds(em(), deps.messageWorkflows, campaignId, () => Context.current().heartbeat())),
     /** Resumes after the last message an earlier attempt reported in its heartbeat. */
     closeCancelledCampaign: (campaignId: string) => {

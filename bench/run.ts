@@ -3,19 +3,21 @@
 //   campaign   one campaign to 10,000 contacts: API answer time, all message workflows started, dispatch rate vs the channel limit
 //   contacts   10,000 contacts through the import service (median of 5 rounds)
 //   debit      the locked debit vs pgbench tpcb-like, 8 clients, 1 and 100 tenants
+//   fairness   a 100,000-contact campaign an hour ahead + one due now: another tenant's single message latency vs idle
 //   governor   two numbers at 20/s and 80/s, 400 messages each due at once: each one's achieved send rate
 //   lifecycle  N messages due at once until READ vs a bare workflow of the same shape; peak RSS of API and worker
 //   schedule   POST /messages/schedule at 50 concurrent, REST and tRPC
 import { benchCampaign } from './campaign.bench.ts';
 import { benchContactsImport } from './contacts-import.bench.ts';
 import { benchDebit } from './debit.bench.ts';
+import { benchFairness } from './fairness.bench.ts';
 import { benchGovernor } from './governor.bench.ts';
 import { startEngines, type TemporalKind } from '../scripts/lib/engines.ts';
 import { printResult, say } from './lib/report.ts';
 import { benchLifecycle } from './lifecycle.bench.ts';
 import { benchSchedule } from './schedule.bench.ts';
 
-const NAMES = ['campaign', 'contacts', 'debit', 'governor', 'lifecycle', 'schedule'] as const;
+const NAMES = ['campaign', 'contacts', 'debit', 'fairness', 'governor', 'lifecycle', 'schedule'] as const;
 type Name = (typeof NAMES)[number];
 
 const args = process.argv.slice(2);
@@ -48,6 +50,7 @@ try {
     }
     if (name === 'campaign') await benchCampaign(engines);
     if (name === 'debit') await benchDebit(engines);
+    if (name === 'fairness') await benchFairness(engines);
     if (name === 'governor') await benchGovernor(engines);
     if (name === 'lifecycle') await benchLifecycle(engines);
     if (name === 'schedule') await benchSchedule(engines);

@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startSandboxServer, type SandboxServer } from '../../server/modules/whatsapp/sandbox-server.ts';
+import { freePort } from '../../server/shared/ports.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -93,4 +95,37 @@ export function heraldEnv(engines: { databaseUrl: string; scratch: string }, tem
     AUTH_RATE_LIMIT_PER_IP: '100000',
     ...extra,
   };
+}
+
+/** Meta's statuses held back (10 minutes): the machine's cores go to the sends a benchmark measures. */
+const SILENT_STATUSES = { sent: 600_000, delivered: 600_000, read: 600_000 };
+
+/**
+ * Herald's API and worker processes in sandbox mode, the platform number sending through a local Meta stand-in
+ * whose statuses are held back; ready once the API answers. `stop` ends all three.
+ */
+export async function startHeraldWithStandIn(engines: { databaseUrl: string; scratch: string; temporalAddress(): Promise<string> }) {
+  const temporalAddress = await engines.temporalAddress();
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const appSecret = randomUUID();
+  const platformToken = `bench-${randomUUID()}`;
+  const sandbox: SandboxServer = await startSandboxServer({
+    webhookUrl: `${apiUrl}/webhook/meta`, appSecret, accessToken: platformToken, delaysMs: SILENT_STATUSES, log: { info() {}, warn() {}, error() {} },
+  });
+  const env = heraldEnv(engines, temporalAddress, port, { WHATSAPP_API_BASE_URL: sandbox.url, WHATSAPP_ACCESS_TOKEN: platformToken, WHATSAPP_APP_SECRET: appSecret });
+  const api = startHeraldProcess('api', env);
+  const worker = startHeraldProcess('worker', env);
+  const stop = async () => {
+    await api.stop();
+    await worker.stop();
+    await sandbox.close();
+  };
+  try {
+    await waitForHttp(`${apiUrl}/healthz`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { apiUrl, sandbox, stop };
 }

@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared.ts';
 import { freePort, freePortInRange } from '../../server/shared/ports.ts';
-import { CACHE_DIR, stopChild, waitUntilServing } from './temporal.ts';
+import { CACHE_DIR, stopChild, TASK_QUEUE_PRIORITY_CONFIG, waitUntilServing } from './temporal.ts';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 const HOME = path.join(CACHE_DIR, 'temporal-server', TEMPORAL_SERVER_VERSION);
@@ -119,13 +119,14 @@ async function writeConfig(options: TemporalServerOptions, frontendPort: number)
     `    rpc:\n      grpcPort: ${grpc}\n      membershipPort: ${membership}\n      bindOnLocalHost: true${extra}`;
   const configDir = path.join(options.workDir, 'config');
   await mkdir(path.join(configDir, 'dynamicconfig'), { recursive: true });
-  // Updates on, and new search attributes visible at once (the dev server's defaults).
+  // Updates on, and new search attributes visible at once (the dev server's defaults); task-queue priority and fairness.
   await writeFile(
     path.join(configDir, 'dynamicconfig', 'herald.yaml'),
     [
       'frontend.enableUpdateWorkflowExecution:\n  - value: true',
       'frontend.enableUpdateWorkflowExecutionAsyncAccepted:\n  - value: true',
       'system.forceSearchAttributesCacheRefreshOnRead:\n  - value: true',
+      ...Object.entries(TASK_QUEUE_PRIORITY_CONFIG).map(([key, value]) => `${key}:\n  - value: ${JSON.stringify(value)}`),
       '',
     ].join('\n'),
   );

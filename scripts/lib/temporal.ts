@@ -14,6 +14,14 @@ export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const CACHE_DIR = process.env.HERALD_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'herald');
 export const CACHED_CLI_PATH = path.join(CACHE_DIR, 'temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
 
+/**
+ * Task-queue Priority and Fairness (server 1.29: off by default, switched on per dynamic config): single messages
+ * and escalations ahead of campaign traffic, and each tenant its share (server/temporal/priority.ts). Every
+ * Temporal server Herald starts gets these; the Go server's dynamic config file lists the same.
+ */
+export const TASK_QUEUE_PRIORITY_CONFIG = { 'matching.useNewMatcher': true, 'matching.enableFairness': true } as const;
+const dynamicConfigArgs = () => Object.entries(TASK_QUEUE_PRIORITY_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+
 export type CliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'cache' | 'go build';
 export interface FoundCli {
   path: string;
@@ -98,6 +106,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   for (const name of searchAttributes) args.push('--search-attribute', `${name}=Keyword`);
+  args.push(...dynamicConfigArgs());
 
   // Its own process group: Ctrl-C reaches Herald first, which stops the worker before the server.
   const child = spawn(options.cli.path, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -196,6 +205,7 @@ async function startWithSdkDownload(options: DevServerOptions, address: string, 
         ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
         ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
         searchAttributes: searchAttributes.map((name) => defineSearchAttributeKey(name, 'KEYWORD')),
+        extraArgs: dynamicConfigArgs(),
       },
     });
     return {

@@ -8,6 +8,7 @@ import {
   campaignWorkflowId,
   type CampaignWorkflowInput,
 } from '../../workflows/shared.ts';
+import { campaignPriority } from './priority.ts';
 
 /** The typed client of campaign workflows; cheap to build (it reuses the process's Temporal client). */
 export interface CampaignWorkflows {
@@ -33,6 +34,7 @@ export function campaignWorkflows(temporal: Client, taskQueue: string): Campaign
           taskQueue,
           workflowId: campaignWorkflowId(campaign.id),
           args: [{ campaignId: campaign.id, tenantId: campaign.tenantId, ...options }],
+          priority: campaignPriority(campaign.tenantId),
           typedSearchAttributes: [
             { key: TENANT_ID_KEY, value: campaign.tenantId },
             { key: CAMPAIGN_ID_KEY, value: campaign.id },

@@ -16,6 +16,7 @@ import {
   type MessageWorkflowInput,
   type ProviderStatusSignal,
 } from '../../workflows/shared.ts';
+import { escalationPriority, messagePriority } from './priority.ts';
 
 /** Where and how message workflows run; built once per process. */
 export interface WorkflowSettings {
@@ -83,6 +84,7 @@ export function messageWorkflows(settings: WorkflowSettings): MessageWorkflows {
           taskQueue: settings.taskQueue,
           workflowId: message.workflowId,
           args: [input],
+          priority: messagePriority(message),
           typedSearchAttributes: [
             { key: TENANT_ID_KEY, value: message.tenantId },
             { key: MESSAGE_STATUS_KEY, value: 'SCHEDULED' },
@@ -98,6 +100,7 @@ export function messageWorkflows(settings: WorkflowSettings): MessageWorkflows {
             taskQueue: settings.taskQueue,
             workflowId: escalationWorkflowId(message.id),
             args: [{ rootMessageId: message.id, tenantId: message.tenantId }],
+            priority: escalationPriority(message.tenantId),
             typedSearchAttributes: [{ key: TENANT_ID_KEY, value: message.tenantId }],
           });
         } catch (error) {

@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorker } from '../../server/temporal/worker.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, startTestWorker, type Harness } from '../support/harness.ts';
-import { sendingTenant, sleep } from '../messages/support.ts';
+import { sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
 import { campaignWorkflowCount, createCampaign, importContacts, waitForCampaign } from './support.ts';
 
 describe('a campaign across a worker crash in the middle of creating its messages', () => {
   let herald: Harness;
   let replacement: RunningWorker | undefined;
   beforeAll(async () => {
-    herald = await startHarness({ worker: true });
+    // Meta's statuses are held back: the cores go to creating and sending.
+    herald = await startHarness({ worker: true, sandboxDelays: SILENT_SANDBOX });
   });
   afterAll(async () => {
     await replacement?.stop();
@@ -25,12 +26,12 @@ describe('a campaign across a worker crash in the middle of creating its message
       )
     )[0]!;
 
-  it('after the restart there are exactly 2,000 messages and 2,000 message workflows, none twice', async () => {
+  it('after the restart there are exactly 2,000 messages and 2,000 message workflows, none twice', { timeout: 180_000 }, async () => {
     const tenant = await sendingTenant(herald, '100.00');
     const contacts = await importContacts(herald, tenant, Array.from({ length: 2_000 }, (_, index) => ({ suffix: String(2_000 + index) })));
-    // An hour ahead: nothing is sent, the test is about creation alone.
+    // Due now: its messages are created a bite at a time as they go out (the test is about creation, and cancels
+    // the campaign at its end).
     const created = await createCampaign(herald, tenant, {
-      scheduleTime: new Date(Date.now() + 3600_000).toISOString(),
       audience: { contactIds: contacts.map((contact) => contact.id) },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
@@ -47,8 +48,9 @@ describe('a campaign across a worker crash in the middle of creating its message
 
     await expect.poll(async () => (await messageRows(id)).started, { timeout: 90_000, interval: 250 }).toBe(2_000);
     expect(await messageRows(id)).toEqual({ rows: 2_000, contacts: 2_000, started: 2_000 });
-    const campaign = await waitForCampaign(herald, tenant.token, id, (c) => c.counts.SCHEDULED === 2_000);
-    expect(campaign).toMatchObject({ audienceSize: 2_000, status: 'SCHEDULED', counts: { SCHEDULED: 2_000 } });
+    const campaign = await waitForCampaign(herald, tenant.token, id, () => true);
+    expect(campaign.audienceSize).toBe(2_000);
+    expect(Object.values(campaign.counts as Record<string, number>).reduce((sum, count) => sum + count, 0)).toBe(2_000);
     await expect
       .poll(() => campaignWorkflowCount(herald, id, ` AND WorkflowType = 'messageWorkflow'`), { timeout: 30_000, interval: 500 })
       .toBe(2_000);

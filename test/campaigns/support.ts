@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
-import { sleep, type SendingTenant } from '../messages/support.ts';
+import { schedule, sendingTenant, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
 
 let block = Math.floor(Math.random() * 900) + 100;
 
@@ -67,3 +67,17 @@ export const sendsTo = (herald: Harness, phones: string[]) => {
   const wanted = new Set(phones);
   return herald.sandbox.sent.filter((record) => wanted.has(record.to) && record.httpStatus === 200);
 };
+
+/**
+ * A tenant of its own schedules one message due now (from the platform number); resolves once it is SENT, or
+ * with what it is after `withinMs` from the request.
+ */
+export async function singleMessageDueNow(herald: Harness, withinMs: number) {
+  const tenant = await sendingTenant(herald, '1.00');
+  const contactId = await tenant.contact('4242', 'Bea');
+  const asked = Date.now();
+  const scheduled = await schedule(herald, tenant, contactId);
+  expect(scheduled.status).toBe(201);
+  const message = await waitForMessage(herald, tenant.token, scheduled.body.id, (m) => m.status === 'SENT', withinMs - (Date.now() - asked));
+  return { status: message.status as string, elapsedMs: Date.now() - asked };
+}

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
 import type { Campaign, CampaignStatus } from './campaign.entity.ts';
+import { cancelUnreached } from './campaign-run.service.ts';
 import { getCampaign } from './campaigns.service.ts';
 
 // Pause, resume and cancel: each one guarded UPDATE of the campaign row (its row lock orders it against the
@@ -31,7 +32,8 @@ const SET: Record<CampaignAction, string> = {
 
 /**
  * Applies an action to a campaign of the caller's tenant. A cancel also cancels, in the same transaction,
- * every message not yet dispatched (still SCHEDULED); dispatched ones go on with their lifecycle.
+ * every message not yet dispatched (still SCHEDULED), and gives each recipient the campaign had not reached
+ * yet its CANCELLED message (no workflow); dispatched ones go on with their lifecycle.
  */
 export async function controlCampaign(em: EntityManager, id: string, action: CampaignAction): Promise<Campaign> {
   const campaign = await getCampaign(em, id);
@@ -48,6 +50,7 @@ export async function controlCampaign(em: EntityManager, id: string, action: Cam
         [campaign.id],
         'run',
       );
+      await cancelUnreached(tx, campaign.id);
     }
     return true;
   });

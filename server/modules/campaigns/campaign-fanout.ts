@@ -30,8 +30,9 @@ export async function createAndStartBatch(
   afterSeq: number,
   size: number,
   beat: () => void,
+  options: { notWhilePaused?: boolean } = {},
 ): Promise<{ lastSeq: number; more: boolean; started: number }> {
-  const batch = await createCampaignBatch(em, campaignId, afterSeq, size);
+  const batch = await createCampaignBatch(em, campaignId, afterSeq, size, options);
   beat();
   await eachConcurrently(batch.toStart, (message) => workflows.start(message), beat);
   await markWorkflowsStarted(em, batch.toStart.map((message) => message.id));

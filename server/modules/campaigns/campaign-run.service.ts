@@ -15,51 +15,72 @@ export interface CampaignBatch {
 }
 
 /**
- * Turns the next `size` recipients after `afterSeq` into messages in one INSERT … SELECT (with their SCHEDULED
- * event and escalation levels), unless the campaign is cancelled: the share lock on its row orders this against
- * a cancel, which then finds these messages, or runs first and leaves nothing to create.
+ * The statement that turns the recipients `b` (contact_id, a fresh id) of campaign `c` into its messages, with their
+ * first status event and, for a campaign with an escalation policy, its levels; `created` holds the new rows.
+ * A SCHEDULED message is one that will get its workflow; a CANCELLED one (a campaign cancelled before it reached
+ * the recipient) never does, and its escalation is over before it began.
  */
-export async function createCampaignBatch(em: EntityManager, campaignId: string, afterSeq: number, size: number): Promise<CampaignBatch> {
-  return em.transactional(async (tx) => {
-    const [row] = await tx.execute<{ last_seq: number | null; batch: number; open: boolean }[]>(
-      `with c as (
-         select * from campaign where id = ? and status in ('SCHEDULED', 'RUNNING', 'PAUSED') for share
-       ), batch as (
-         select r.seq, r.contact_id, gen_random_uuid() as id from campaign_recipient r join c on r.campaign_id = c.id
-         where r.seq > ? order by r.seq limit ?
-       ), created as (
+function insertCampaignMessages(status: 'SCHEDULED' | 'CANCELLED', detail: string): string {
+  const cancelled = status === 'CANCELLED';
+  return `created as (
          insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time, workflow_id,
-           channel_id, escalation_policy_id, escalation_state, campaign_id, created_at, updated_at)
+           channel_id, escalation_policy_id, escalation_state, campaign_id, status, cancelled_at, created_at, updated_at)
          select b.id, c.tenant_id, c.template_id, b.contact_id, 'campaign:' || c.id || ':' || b.contact_id, c.request_hash, c.parameters,
            c.schedule_time, 'message-' || b.id, c.channel_id, c.escalation_policy_id,
-           case when c.escalation_policy_id is null then null else 'PENDING' end, c.id,
+           case when c.escalation_policy_id is null then null else '${cancelled ? 'CANCELLED' : 'PENDING'}' end, c.id,
+           '${status}', ${cancelled ? 'now()' : 'null'},
            -- Milliseconds, as JavaScript's dates: the list's keyset cursor compares them exactly.
            date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
-         from batch b cross join c
+         from b cross join c
          on conflict do nothing
          returning id, escalation_policy_id
        ), events as (
          insert into message_status_event (id, message_id, status, occurred_at, source, detail, recorded_at)
-         select gen_random_uuid(), created.id, 'SCHEDULED', now(), 'API', 'campaign ' || ?, now() from created
+         select gen_random_uuid(), created.id, '${status}', now(), 'API', ${detail}, now() from created cross join c
        ), levels as (
-         insert into escalation_level (root_message_id, level)
-         select created.id, level from created join escalation_policy p on p.id = created.escalation_policy_id,
+         insert into escalation_level (root_message_id, level, state, decided_at)
+         select created.id, level, '${cancelled ? 'CANCELLED' : 'WAITING'}', ${cancelled ? 'now()' : 'null'}
+         from created join escalation_policy p on p.id = created.escalation_policy_id,
            generate_series(1, jsonb_array_length(p.levels)) as level
-       )
-       select (select max(seq) from batch) as last_seq, (select count(*)::int from batch) as batch, exists (select 1 from c) as open`,
-      [campaignId, afterSeq, size, campaignId],
+       )`;
+}
+
+/**
+ * Turns the next `size` recipients after `afterSeq` into messages in one INSERT … SELECT (with their SCHEDULED
+ * event and escalation levels), unless the campaign is cancelled: the share lock on its row orders this against
+ * a cancel, which then finds these messages, or runs first and leaves nothing to create. With `notWhilePaused`
+ * a paused campaign gets no messages either (and has `more`): a campaign's messages come into being just in time.
+ */
+export async function createCampaignBatch(
+  em: EntityManager,
+  campaignId: string,
+  afterSeq: number,
+  size: number,
+  options: { notWhilePaused?: boolean } = {},
+): Promise<CampaignBatch> {
+  return em.transactional(async (tx) => {
+    const [row] = await tx.execute<{ last_seq: number | null; batch: number; open: boolean; paused: boolean }[]>(
+      `with c as (
+         select * from campaign where id = ? and status in ('SCHEDULED', 'RUNNING', 'PAUSED') for share
+       ), b as (
+         select r.seq, r.contact_id, gen_random_uuid() as id from campaign_recipient r join c on r.campaign_id = c.id
+         where r.seq > ? and not (? and c.status = 'PAUSED') order by r.seq limit ?
+       ), ${insertCampaignMessages('SCHEDULED', "'campaign ' || c.id")}
+       select (select max(seq) from b) as last_seq, (select count(*)::int from b) as batch, exists (select 1 from c) as open,
+         exists (select 1 from c where c.status = 'PAUSED') as paused`,
+      [campaignId, afterSeq, options.notWhilePaused ?? false, size],
     );
     const lastSeq = row?.last_seq ?? afterSeq;
     // Also the messages an earlier attempt of this batch created but did not start.
     const unstarted = await tx.execute<{ id: string; tenant_id: string; workflow_id: string; schedule_time: Date; channel_id: string | null; escalation_policy_id: string | null }[]>(
       `select m.id, m.tenant_id, m.workflow_id, m.schedule_time, m.channel_id, m.escalation_policy_id
        from campaign_recipient r join message m on m.campaign_id = r.campaign_id and m.contact_id = r.contact_id
-       where r.campaign_id = ? and r.seq > ? and r.seq <= ? and not m.workflow_started`,
+       where r.campaign_id = ? and r.seq > ? and r.seq <= ? and not m.workflow_started and m.status <> 'CANCELLED'`,
       [campaignId, afterSeq, lastSeq],
     );
     return {
       lastSeq,
-      more: Boolean(row?.open) && (row?.batch ?? 0) === size,
+      more: Boolean(row?.open) && ((row?.batch ?? 0) === size || (Boolean(options.notWhilePaused) && Boolean(row?.paused))),
       toStart: unstarted.map((m) => ({
         id: m.id,
         tenantId: m.tenant_id,
@@ -85,13 +106,30 @@ export interface CampaignStep {
   held: number;
   /** Until its schedule time, by the database's clock (0 once due). */
   dueInMs: number;
+  /** How many messages to create now: a bite of its number's sends, within what its window has room for. */
+  room: number;
 }
+
+/** Seconds of its number's sends a campaign keeps ready as created messages (a few polls' worth). */
+const WINDOW_SECONDS = 30;
+/** The window of the slowest numbers: enough messages that one poll's wait never leaves the number idle. */
+const WINDOW_FLOOR = 100;
+/** Seconds of sends created at one look (two polls' worth): creation keeps ahead of the number without a burst. */
+const BITE_SECONDS = 6;
+
+/**
+ * How many of a campaign's messages may exist at once without having been dispatched: about 30 s of its
+ * number's sends. A campaign for later therefore costs nothing until shortly before its time, and one that
+ * is running books its number's send slots at most that far ahead.
+ */
+export const campaignWindow = (ratePerSecond: number) => Math.max(WINDOW_FLOOR, Math.ceil(ratePerSecond * WINDOW_SECONDS));
 
 /**
  * Moves the campaign on: SCHEDULED becomes RUNNING at its schedule time; RUNNING becomes COMPLETED once every
  * recipient has a message and none of them still waits for dispatch (dispatched, failed or cancelled).
+ * `platformRatePerSecond` is the send rate of the platform number, for a campaign that sends from it.
  */
-export async function campaignStep(em: EntityManager, campaignId: string): Promise<CampaignStep> {
+export async function campaignStep(em: EntityManager, campaignId: string, platformRatePerSecond: number): Promise<CampaignStep> {
   await em.execute(
     "update campaign set status = 'RUNNING', updated_at = now() where id = ? and status = 'SCHEDULED' and schedule_time <= now()",
     [campaignId],
@@ -105,14 +143,18 @@ export async function campaignStep(em: EntityManager, campaignId: string): Promi
     [campaignId],
     'run',
   );
-  const [row] = await em.execute<{ status: CampaignStatus; held: number; due_in_ms: number }[]>(
+  const [row] = await em.execute<{ status: CampaignStatus; held: number; due_in_ms: number; rate: number; waiting: number }[]>(
     `select c.status, (select count(*)::int from campaign_hold h where h.campaign_id = c.id) as held,
-       greatest(0, ceil(extract(epoch from c.schedule_time - now()) * 1000))::int as due_in_ms
-     from campaign c where c.id = ?`,
-    [campaignId],
+       greatest(0, ceil(extract(epoch from c.schedule_time - now()) * 1000))::int as due_in_ms,
+       greatest(coalesce(ch.rate_limit_per_second, ?), 1) as rate,
+       (select count(*)::int from message m where m.campaign_id = c.id and m.status = 'SCHEDULED') as waiting
+     from campaign c left join channel ch on ch.id = c.channel_id where c.id = ?`,
+    [platformRatePerSecond, campaignId],
   );
   if (!row) throw new Error(`campaign ${campaignId} not found`);
-  return { status: row.status, held: row.held, dueInMs: Number(row.due_in_ms) };
+  const rate = Number(row.rate);
+  const room = Math.max(0, Math.min(campaignWindow(rate) - row.waiting, Math.max(WINDOW_FLOOR, Math.ceil(rate * BITE_SECONDS))));
+  return { status: row.status, held: row.held, dueInMs: Number(row.due_in_ms), room };
 }
 
 export type GateAnswer = 'OPEN' | 'HELD' | 'CANCELLED';
@@ -164,4 +206,34 @@ export function cancelledMessages(em: EntityManager, campaignId: string, afterId
      order by id limit ?`,
     [campaignId, afterId, limit],
   );
+}
+
+/**
+ * A cancel's part for the recipients the campaign never reached (their messages were due to come just in time):
+ * each gets its message now, CANCELLED, with no workflow ever, so the campaign's messages list shows the same
+ * recipients that its CANCELLED count does. Messages created but whose workflow never started (a crash in the
+ * middle of a batch) are closed the same way. Runs in the cancel's transaction, after the campaign's row is
+ * CANCELLED; returns how many messages it added.
+ */
+export async function cancelUnreached(tx: EntityManager, campaignId: string): Promise<number> {
+  await tx.execute(
+    `with closed as (
+       update message set escalation_state = 'CANCELLED', updated_at = now()
+       where campaign_id = ? and status = 'CANCELLED' and not workflow_started and escalation_state = 'PENDING' returning id
+     )
+     update escalation_level set state = 'CANCELLED', decided_at = now() where root_message_id in (select id from closed) and state = 'WAITING'`,
+    [campaignId],
+    'run',
+  );
+  const [row] = await tx.execute<{ added: number }[]>(
+    `with c as (
+       select * from campaign where id = ?
+     ), b as (
+       select r.contact_id, gen_random_uuid() as id from campaign_recipient r
+       where r.campaign_id = ? and not exists (select 1 from message m where m.campaign_id = r.campaign_id and m.contact_id = r.contact_id)
+     ), ${insertCampaignMessages('CANCELLED', "'campaign ' || c.id || ' cancelled before this message was due'")}
+     select count(*)::int as added from created`,
+    [campaignId, campaignId],
+  );
+  return row?.added ?? 0;
 }

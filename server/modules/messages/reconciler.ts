@@ -8,12 +8,13 @@ import { purgeStaleOrphans } from './status-orphans.ts';
 
 /**
  * One pass: starts the workflows of stored messages that have none (their API process died between
- * storing the row and starting the workflow). Safe to run anywhere, any number of times.
+ * storing the row and starting the workflow). A cancelled one needs none (a campaign cancelled before its
+ * time has such rows). Safe to run anywhere, any number of times.
  */
 async function startMissingWorkflows(em: EntityManager, workflows: MessageWorkflows, olderThanMs = 5_000): Promise<number> {
   const stale = await em.find(
     Message,
-    { workflowStarted: false, createdAt: { $lt: new Date(Date.now() - olderThanMs) } },
+    { workflowStarted: false, status: { $ne: 'CANCELLED' }, createdAt: { $lt: new Date(Date.now() - olderThanMs) } },
     { filters: false, limit: 500, orderBy: { createdAt: 'asc' } },
   );
   for (const message of stale) await startMessageWorkflow(em, workflows, message);
