@@ -12,9 +12,16 @@ import {
   type GraphLocation,
   type WabaNumber,
 } from '../whatsapp/graph-account.ts';
-import type { SandboxSignupCodes } from '../whatsapp/sandbox-accounts.ts';
 import { Channel, DEFAULT_RATE_LIMIT_PER_SECOND, type ChannelStatus } from './channel.entity.ts';
 import type { TokenBox } from './token-box.ts';
+
+/** The sandbox's Embedded Signup codes as this module needs them (a port: the simulator lives in whatsapp/sandbox-*). */
+export interface SignupCodeIssuer {
+  /** A fresh single-use code for this WABA and number, redeemable once at the simulator's code exchange. */
+  issue(number: { wabaId: string; phoneNumberId: string }): string;
+  /** The code's grant, once, within its lifetime: a fresh token bound to that number and WABA. */
+  redeem(code: string): Promise<{ accessToken: string; wabaId: string; phoneNumberId: string } | undefined>;
+}
 
 /** What the channel rules need from the process: the token box, where Meta is, and the platform number. */
 export interface ChannelSettings {
@@ -25,7 +32,7 @@ export interface ChannelSettings {
    * Where Embedded Signup's calls go (Meta, or the sandbox), and the platform app; app undefined: refused. In
    * sandbox mode `sandboxCodes` issues the code this route exchanges, so only a signed-in ADMIN's signup gets one.
    */
-  signup: { location: GraphLocation; app: { appId: string; appSecret: string } | undefined; sandboxCodes?: SandboxSignupCodes | undefined };
+  signup: { location: GraphLocation; app: { appId: string; appSecret: string } | undefined; sandboxCodes?: SignupCodeIssuer | undefined };
   /** WHATSAPP_PHONE_NUMBER_ID, the shared number no tenant may register, and its WABA (WHATSAPP_WABA_ID; the simulator's). */
   platform: { phoneNumberId: string; wabaId: string | undefined };
 }

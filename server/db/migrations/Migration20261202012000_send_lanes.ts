@@ -57,7 +57,7 @@ function reserveSendSlot(lanes: boolean): string {
  * window ahead: its messages are created just in time). The send call's exact turn (`take_send_turn`) is
  * unchanged and still keeps every number at its rate.
  */
-export class Migration20261202010000_send_lanes extends Migration {
+export class Migration20261202012000_send_lanes extends Migration {
   override async up(): Promise<void> {
     this.addSql('alter table send_pace add column next_urgent_at timestamptz not null default now();');
     this.addSql(reserveSendSlot(true));

@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * recipients it never reached, with no workflow ever. The reconciler's index of messages whose workflow has not
  * started leaves them out, so its look stays as cheap as before however many such rows there are.
  */
-export class Migration20261202010100_unstarted_not_cancelled extends Migration {
+export class Migration20261202012100_unstarted_not_cancelled extends Migration {
   override async up(): Promise<void> {
     this.addSql('drop index message_unstarted_idx;');
     this.addSql("create index message_unstarted_idx on message (created_at) where workflow_started = false and status <> 'CANCELLED';");
