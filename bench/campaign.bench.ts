@@ -13,7 +13,7 @@ import { units } from '../server/shared/money.ts';
 import { callJson } from '../scripts/lib/http-json.ts';
 import type { Engines } from '../scripts/lib/engines.ts';
 import { campaignWindow } from '../server/modules/campaigns/campaign-run.service.ts';
-import { tenantOverHttp } from './lib/fixtures.ts';
+import { channelTemplate, tenantOverHttp } from './lib/fixtures.ts';
 import { startHeraldWithStandIn } from './lib/processes.ts';
 import { printResult, progress, RESULTS_DIR, round, say } from './lib/report.ts';
 
@@ -56,12 +56,13 @@ export async function benchCampaign(engines: Engines) {
   try {
     // Ordinary sandbox numbers (never ending 0000/0001/0002): 7,000 per three-digit block.
     const contacts = Array.from({ length: CONTACTS }, (_, i) => ({ phone: `+1555${700 + Math.floor(i / 7_000)}${3000 + (i % 7_000)}`, name: `Reader ${i}` }));
-    const { token, tenantId, templateId } = await tenantOverHttp(apiUrl, contacts);
+    const { token, tenantId } = await tenantOverHttp(apiUrl, contacts);
     await postEntry(engines.orm.em.fork(), { tenantId, type: 'CREDIT', reason: 'TOPUP', amount: units(100_000_000_000n), description: 'bench' });
     const phoneNumberId = `4${String(Date.now()).slice(-9)}1`;
     const accessToken = `EAAG${randomBytes(24).toString('base64url')}`;
     sandbox.addNumber({ phoneNumberId, accessToken, wabaId: '310000000000001' });
     const channel = await callJson(`${apiUrl}/channels`, 'POST', { name: `${LIMIT}/s`, wabaId: '310000000000001', phoneNumberId, accessToken, rateLimitPerSecond: LIMIT }, token);
+    const templateId = await channelTemplate(apiUrl, token, channel.id);
 
     const asked = performance.now();
     const campaign = await callJson(`${apiUrl}/campaigns`, 'POST', {

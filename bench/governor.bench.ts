@@ -9,7 +9,7 @@ import { units } from '../server/shared/money.ts';
 import { callJson } from '../scripts/lib/http-json.ts';
 import { freePort } from '../server/shared/ports.ts';
 import type { Engines } from '../scripts/lib/engines.ts';
-import { tenantOverHttp } from './lib/fixtures.ts';
+import { channelTemplate, tenantOverHttp } from './lib/fixtures.ts';
 import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';
 import { printResult, progress, round, say, writeBarChart } from './lib/report.ts';
 
@@ -45,12 +45,13 @@ interface BusinessNumber {
 /** A tenant over HTTP with its own channel at `limit` sends per second, known to the stand-in by its own token. */
 async function businessNumber(engines: Engines, sandbox: SandboxServer, apiUrl: string, index: number, limit: number): Promise<BusinessNumber> {
   const contacts = Array.from({ length: MESSAGES }, (_, i) => ({ phone: `+1555${600 + index}${String(3000 + i).padStart(4, '0')}`, name: `Reader ${i}` }));
-  const { token, tenantId, templateId, contactIds } = await tenantOverHttp(apiUrl, contacts);
+  const { token, tenantId, contactIds } = await tenantOverHttp(apiUrl, contacts);
   await postEntry(engines.orm.em.fork(), { tenantId, type: 'CREDIT', reason: 'TOPUP', amount: units(100_000_000_000n), description: 'bench' });
   const phoneNumberId = `3${String(Date.now()).slice(-9)}${index}`;
   const accessToken = `EAAG${randomBytes(24).toString('base64url')}`;
   sandbox.addNumber({ phoneNumberId, accessToken, wabaId: '310000000000001' });
-  await callJson(`${apiUrl}/channels`, 'POST', { name: `${limit}/s`, wabaId: '310000000000001', phoneNumberId, accessToken, rateLimitPerSecond: limit }, token);
+  const channel = await callJson(`${apiUrl}/channels`, 'POST', { name: `${limit}/s`, wabaId: '310000000000001', phoneNumberId, accessToken, rateLimitPerSecond: limit }, token);
+  const templateId = await channelTemplate(apiUrl, token, channel.id);
   return { label: `${limit}/s number`, limit, phoneNumberId, apiUrl, token, templateId, contactIds };
 }
 

@@ -44,6 +44,14 @@ export async function benchTenant(orm: Orm, options: { contacts: number; credits
   return { tenantId, templateId: template.id, contactIds: rows.map((row) => row.id) };
 }
 
+/** An APPROVED template of the given channel: a template goes out only from its own WABA (template-channel.ts). */
+export async function channelTemplate(apiUrl: string, token: string, channelId: string): Promise<string> {
+  const template = await callJson(`${apiUrl}/templates`, 'POST', {
+    name: 'bench_channel_message', content: 'Hello {{1}}', variables: ['name'], metaTemplateId: 'bench_channel', status: 'APPROVED', channelId,
+  }, token);
+  return template.id as string;
+}
+
 /** A tenant made through the running API, as a user would: sign-up, an APPROVED template, imported contacts. */
 export async function tenantOverHttp(apiUrl: string, contacts: { phone: string; name: string }[]) {
   const slug = `bench-${randomUUID().slice(0, 8)}`;

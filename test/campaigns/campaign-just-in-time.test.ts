@@ -12,7 +12,7 @@ import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { expectLedgerConsistent, sendingTenant, sleep } from '../messages/support.ts';
-import { registerChannel } from '../channels/support.ts';
+import { onChannel, registerChannel } from '../channels/support.ts';
 import { campaignWorkflowCount, createCampaign, importContacts, sendsTo, waitForCampaign } from './support.ts';
 
 describe('campaign messages created just in time', () => {
@@ -87,8 +87,10 @@ describe('campaign messages created just in time', () => {
     const rate = 10;
     const window = campaignWindow(rate);
     const size = window + 100;
-    const tenant = await sendingTenant(herald, '100.00');
-    const channel = await registerChannel(herald, tenant, { name: `${rate}/s`, rateLimitPerSecond: rate });
+    const sender = await sendingTenant(herald, '100.00');
+    const channel = await registerChannel(herald, sender, { name: `${rate}/s`, rateLimitPerSecond: rate });
+    // A template of that channel's WABA: a platform template may not go out from it.
+    const tenant = await onChannel(herald, sender, channel);
     const contacts = await importContacts(herald, tenant, Array.from({ length: size }, () => ({})));
     const created = await createCampaign(herald, tenant, { channelId: channel.id, audience: { contactIds: contacts.map((contact) => contact.id) } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);

@@ -3,8 +3,8 @@ import { MESSAGE_STATUSES, type MessageStatus } from '../messages/status-rules.t
 import type { Campaign } from './campaign.entity.ts';
 import type { CampaignProgress } from './campaign.schema.ts';
 
-// GET /campaigns: the live counts of a whole page of campaigns in one aggregate query, the figures campaignProgress
-// (campaigns.service.ts) gives for one campaign, without a query per campaign.
+// The live counts of a page of campaigns in one aggregate query: GET /campaigns, and GET /campaigns/{id} as a page
+// of one (campaignProgress), so the two cannot disagree.
 
 interface CountRow {
   campaign_id: string;

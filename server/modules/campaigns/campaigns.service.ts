@@ -8,10 +8,10 @@ import { policyForSchedule } from '../escalations/escalation.service.ts';
 import { Message } from '../messages/message.entity.ts';
 import { refuseBeyondAYear } from '../messages/schedule.service.ts';
 import type { MessageStatus } from '../messages/status-rules.ts';
-import { MESSAGE_STATUSES } from '../messages/status-rules.ts';
 import { refuseOffChannel } from '../templates/template-homes.ts';
 import { Template, type TemplateCategory } from '../templates/template.entity.ts';
 import { writeAudience } from './campaign-audience.ts';
+import { pageProgress } from './campaign-page-progress.ts';
 import { Campaign } from './campaign.entity.ts';
 import type { CampaignProgress, CreateCampaignInput } from './campaign.schema.ts';
 
@@ -159,28 +159,9 @@ export async function listCampaignMessages(em: EntityManager, id: string, option
 }
 
 /**
- * Live counts per status and the money moved, in one aggregate query over the campaign's messages.
- * Recipients whose message is not created yet count as SCHEDULED, or as CANCELLED once the campaign is.
+ * Live counts per status and the money moved, in one aggregate query over the campaign's messages: the list's
+ * page query for a page of one, so a campaign and its line in GET /campaigns cannot disagree.
  */
 export async function campaignProgress(em: EntityManager, campaign: Campaign): Promise<CampaignProgress> {
-  const rows = await em.execute<{ status: MessageStatus; count: number; charged: string; refunded: string }[]>(
-    `select status, count(*)::int as count,
-       coalesce(sum(cost) filter (where charge_state in ('CHARGED', 'REFUNDED')), 0)::text as charged,
-       coalesce(sum(cost) filter (where charge_state = 'REFUNDED'), 0)::text as refunded
-     from message where campaign_id = ? group by status`,
-    [campaign.id],
-  );
-  const counts = Object.fromEntries(MESSAGE_STATUSES.map((status) => [status, 0])) as Record<MessageStatus, number>;
-  let charged = 0n;
-  let refunded = 0n;
-  let created = 0;
-  for (const row of rows) {
-    counts[row.status] = row.count;
-    created += row.count;
-    charged += BigInt(row.charged);
-    refunded += BigInt(row.refunded);
-  }
-  const notCreated = Math.max(0, campaign.audienceSize - created);
-  counts[campaign.status === 'CANCELLED' ? 'CANCELLED' : 'SCHEDULED'] += notCreated;
-  return { counts, charged, refunded };
+  return (await pageProgress(em, [campaign])).get(campaign.id)!;
 }
