@@ -12,7 +12,7 @@ import type { TokenBox } from '../server/modules/channels/token-box.ts';
 import { escalationStep } from '../server/modules/escalations/escalation.service.ts';
 import { closeCancelled, createAndStartBatch, releaseHolds } from '../server/modules/campaigns/campaign-fanout.ts';
 import { campaignStep, passCampaignGate } from '../server/modules/campaigns/campaign-run.service.ts';
-import type { MessageWorkflows } from '../server/temporal/message-workflows.ts';
+import type { MessageWorkflows } from '../server/modules/messages/ports.ts';
 import type { WhatsAppSender } from '../server/modules/whatsapp/types.ts';
 import type { EchoResult } from '../workflows/shared.ts';
 import type { TemplateMetaSettings } from '../server/modules/templates/template-meta.service.ts';

@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { ensureSuperAdmin } from './modules/auth/auth.service.ts';
 import { startMissingCampaignWorkflows } from './modules/campaigns/campaign-reconcile.ts';
 import { startReconciler } from './modules/messages/reconciler.ts';
-import { campaignWorkflows } from './temporal/campaign-workflows.ts';
 import { createGraphClient } from './modules/whatsapp/graph-client.ts';
 import { whatsappSettings } from './modules/whatsapp/sandbox-token.ts';
 import { sandboxSignupCodes } from './modules/whatsapp/sandbox-accounts.ts';
@@ -18,9 +17,8 @@ import type { ChannelSettings } from './modules/channels/channels.service.ts';
 import { loadTokenBox, type TokenBox } from './modules/channels/token-box.ts';
 import { createTemporalClient } from './temporal/client.ts';
 import { templateMetaSettings } from './modules/templates/template-meta.service.ts';
-import { ensureTemplateSyncSchedule } from './modules/templates/template-sync.schedule.ts';
-import { echoRunner } from './temporal/echo-workflow.ts';
-import { messageWorkflows, type WorkflowSettings } from './temporal/message-workflows.ts';
+import type { WorkflowSettings } from './temporal/settings.ts';
+import { workflowClients } from './temporal/workflow-clients.ts';
 import type { RunningWorker } from './temporal/worker.ts';
 import { measuredSender } from './metrics.ts';
 import { startWorkerMetricsServer } from './worker-metrics.ts';
@@ -51,7 +49,7 @@ export async function openDatabase(databaseUrl: string, logger: Logger): Promise
   return orm;
 }
 
-/** How this process runs message workflows: the one place their settings are built. */
+/** How this process runs workflows: the one place their settings are built. */
 export const workflowSettings = (config: Config, temporal: Client): WorkflowSettings => ({
   temporal,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -89,12 +87,14 @@ export async function buildServices(config: Config, endpoints: Endpoints, orm: O
     dataDir: config.HERALD_DATA_DIR,
   });
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
+  const workflows = workflowClients(workflowSettings(config, temporal));
   return {
     config,
     orm,
     temporal,
-    messageWorkflows: messageWorkflows(workflowSettings(config, temporal)),
-    runEcho: echoRunner(temporal, config.TEMPORAL_TASK_QUEUE),
+    messageWorkflows: workflows.messages,
+    campaignWorkflows: workflows.campaigns,
+    runEcho: workflows.runEcho,
     logger,
     keys,
     tokens: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttl: config.JWT_TTL },
@@ -150,7 +150,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
         )
       : undefined;
   const temporal = createTemporalClient(endpoints.temporalAddress, config.TEMPORAL_NAMESPACE);
-  const workflows = messageWorkflows(workflowSettings(config, temporal));
+  const workflows = workflowClients(workflowSettings(config, temporal));
   const tokens = await channelTokenBox(config);
   const worker = await startWorker(
     { address: endpoints.temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
@@ -159,7 +159,7 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
       whatsapp: measuredSender(createGraphClient(await whatsappSettings(config))),
       tokens,
       prices: config.prices,
-      messageWorkflows: workflows,
+      messageWorkflows: workflows.messages,
       platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
       templateMeta: templateMetaSettings(config, tokens),
     },
@@ -167,11 +167,10 @@ export async function startHeraldWorker(config: Config, endpoints: Endpoints, or
   // The worker, not the API, owns the sync's schedule: it runs the sync, and a deployment without workers needs none.
   // Sandbox mode has nothing to sync: the simulator's templates live in the API's memory and its webhooks are not lost.
   if (config.whatsappMode === 'cloud') {
-    await ensureTemplateSyncSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: config.templateSyncIntervalMs });
+    await workflows.templateSync.ensure(config.templateSyncIntervalMs);
   }
-  const campaigns = campaignWorkflows(temporal, config.TEMPORAL_TASK_QUEUE);
-  const reconciler = startReconciler(orm, workflows, config.reconcileIntervalMs, logger, [
-    { what: 'campaigns', run: (em) => startMissingCampaignWorkflows(em, campaigns) },
+  const reconciler = startReconciler(orm, workflows.messages, config.reconcileIntervalMs, logger, [
+    { what: 'campaigns', run: (em) => startMissingCampaignWorkflows(em, workflows.campaigns) },
   ]);
   return {
     worker: worker.worker,

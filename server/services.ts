@@ -5,8 +5,9 @@ import type { Orm } from './db/orm.ts';
 import type { SigningKeys } from './modules/auth/keys.ts';
 import type { ChannelSettings } from './modules/channels/channels.service.ts';
 import type { TokenSettings } from './modules/auth/tokens.ts';
+import type { CampaignWorkflows } from './modules/campaigns/ports.ts';
+import type { MessageWorkflows } from './modules/messages/ports.ts';
 import type { RunEcho } from './temporal/echo-workflow.ts';
-import type { MessageWorkflows } from './temporal/message-workflows.ts';
 
 /** Everything the API's procedures and health checks need, built once per process. */
 export interface Services {
@@ -15,6 +16,7 @@ export interface Services {
   /** The process's one Temporal client (health checks; tests inspect workflows through it). */
   temporal: Client;
   messageWorkflows: MessageWorkflows;
+  campaignWorkflows: CampaignWorkflows;
   runEcho: RunEcho;
   logger: Logger;
   keys: SigningKeys;

@@ -8,7 +8,7 @@ import { TENANT_FILTER } from '../../server/db/tenant-scope.ts';
 import { campaignWindow } from '../../server/modules/campaigns/campaign-run.service.ts';
 import { startReconciler } from '../../server/modules/messages/reconciler.ts';
 import { storeMessage } from '../../server/modules/messages/schedule.service.ts';
-import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
+import { workflowClients } from '../../server/temporal/workflow-clients.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { expectLedgerConsistent, sendingTenant, sleep } from '../messages/support.ts';
@@ -67,7 +67,7 @@ describe('campaign messages created just in time', () => {
     });
     const reconciler = startReconciler(
       herald.orm,
-      messageWorkflows({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }),
+      workflowClients({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }).messages,
       1_000,
       pino({ level: 'silent' }),
     );

@@ -7,8 +7,7 @@ import { TENANT_FILTER } from '../../server/db/tenant-scope.ts';
 import { startMissingCampaignWorkflows } from '../../server/modules/campaigns/campaign-reconcile.ts';
 import { storeCampaign } from '../../server/modules/campaigns/campaigns.service.ts';
 import { startReconciler } from '../../server/modules/messages/reconciler.ts';
-import { campaignWorkflows } from '../../server/temporal/campaign-workflows.ts';
-import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
+import { workflowClients } from '../../server/temporal/workflow-clients.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { sendingTenant } from '../messages/support.ts';
 import { importContacts, waitForCampaign } from './support.ts';
@@ -35,13 +34,13 @@ describe('a campaign whose workflow never started', () => {
     } as never);
     expect(campaign.workflowStarted).toBe(false);
 
-    const campaigns = campaignWorkflows(herald.temporal, herald.config.TEMPORAL_TASK_QUEUE);
+    const workflows = workflowClients({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 });
     const reconciler = startReconciler(
       herald.orm,
-      messageWorkflows({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }),
+      workflows.messages,
       1_000,
       pino({ level: 'silent' }),
-      [{ what: 'campaigns', run: (fork) => startMissingCampaignWorkflows(fork, campaigns, 500) }],
+      [{ what: 'campaigns', run: (fork) => startMissingCampaignWorkflows(fork, workflows.campaigns, 500) }],
     );
     try {
       const done = await waitForCampaign(herald, tenant.token, campaign.id, (current) => current.status === 'COMPLETED', 60_000);

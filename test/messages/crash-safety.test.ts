@@ -5,7 +5,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startReconciler } from '../../server/modules/messages/reconciler.ts';
-import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
+import { workflowClients } from '../../server/temporal/workflow-clients.ts';
 import { startHarness, startTestWorker, type Harness } from '../support/harness.ts';
 import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
 
@@ -61,7 +61,7 @@ describe('crash safety: money and messages survive processes dying at the worst 
     const worker = await startTestWorker(herald.config, herald.orm, herald.sandbox.url);
     const reconciler = startReconciler(
       herald.orm,
-      messageWorkflows({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }),
+      workflowClients({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }).messages,
       1_000,
       pino({ level: 'silent' }),
     );

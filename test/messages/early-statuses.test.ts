@@ -3,7 +3,7 @@
 // webhook, so the status really arrives first; none may be lost, charged twice or refunded twice.
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
+import { workflowClients } from '../../server/temporal/workflow-clients.ts';
 import { startReconciler } from '../../server/modules/messages/reconciler.ts';
 import type { ProviderStatusName } from '../../server/modules/whatsapp/types.ts';
 import type { Harness } from '../support/harness.ts';
@@ -146,7 +146,7 @@ describe('statuses that arrive before their wamid is stored', () => {
 
     const reconciler = startReconciler(
       herald.orm,
-      messageWorkflows({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }),
+      workflowClients({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }).messages,
       60_000,
       pino({ level: 'silent' }),
     );

@@ -10,7 +10,7 @@ import { openOrm, type Orm } from '../../server/db/orm.ts';
 import { buildApp } from '../../server/http/app.ts';
 import { buildServices, channelTokenBox, workflowSettings } from '../../server/runtime.ts';
 import { createTemporalClient } from '../../server/temporal/client.ts';
-import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
+import { workflowClients } from '../../server/temporal/workflow-clients.ts';
 import type { Services } from '../../server/services.ts';
 import { installTemporalLogging } from '../../server/temporal/logging.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
@@ -55,7 +55,7 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
       whatsapp: measuredSender(createGraphClient({ ...whatsapp, baseUrl: sandboxUrl, timeoutMs: 2_000 })),
       tokens,
       prices: config.prices,
-      messageWorkflows: messageWorkflows(workflowSettings(config, temporal)),
+      messageWorkflows: workflowClients(workflowSettings(config, temporal)).messages,
       platformRatePerSecond: config.WHATSAPP_RATE_LIMIT_PER_SECOND,
       templateMeta: templateMetaSettings(config, tokens),
     },

@@ -1,7 +1,7 @@
 // The template sync: a Temporal Schedule whose run lists each WABA's templates on Meta and repairs what a
 // lost webhook left stale (cloud mode, against the local stand-in for Meta).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTemplateSyncSchedule, templateSyncScheduleId } from '../../server/modules/templates/template-sync.schedule.ts';
+import { templateSyncSchedule, templateSyncScheduleId } from '../../server/temporal/template-sync-schedule.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { sleep } from '../messages/support.ts';
 import { createTemplate, templateOf, waitForTemplate, wabaTenant } from './support.ts';
@@ -36,8 +36,9 @@ describe('template sync (cloud mode)', () => {
     expect(await templateOf(herald, first.token, pending.body.id)).toMatchObject({ status: 'PENDING' });
 
     // Created idempotently (the worker does this at start in cloud mode), then triggered rather than awaited.
-    const scheduleId = await ensureTemplateSyncSchedule(herald.temporal, { taskQueue: herald.config.TEMPORAL_TASK_QUEUE, intervalMs: 3_600_000 });
-    expect(await ensureTemplateSyncSchedule(herald.temporal, { taskQueue: herald.config.TEMPORAL_TASK_QUEUE, intervalMs: 3_600_000 })).toBe(scheduleId);
+    const schedule = templateSyncSchedule({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE });
+    const scheduleId = await schedule.ensure(3_600_000);
+    expect(await schedule.ensure(3_600_000)).toBe(scheduleId);
     await herald.temporal.schedule.getHandle(scheduleId).trigger();
 
     expect(await waitForTemplate(herald, first.token, a.body.id, (shown) => shown.status === 'PAUSED', 30_000)).toMatchObject({ status: 'PAUSED', quality: 'RED' });

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
+import type { MessageWorkflows } from '../messages/ports.ts';
 import { cancelledMessages, createCampaignBatch, dropHolds, heldMessages, markWorkflowsStarted } from './campaign-run.service.ts';
 
 // The campaign workflow's calls to Temporal, many at a time: starting a batch's message workflows, waking the

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { CampaignWorkflows } from '../../temporal/campaign-workflows.ts';
+import type { CampaignWorkflows } from './ports.ts';
 
 /**
  * Starts the workflows of stored campaigns that have none (their API process died between storing the

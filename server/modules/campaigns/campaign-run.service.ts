@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { MessageToStart } from '../../temporal/message-workflows.ts';
+import type { MessageToStart } from '../messages/ports.ts';
 import type { CampaignStatus } from './campaign.entity.ts';
 
 // The campaign workflow's database steps. Each is idempotent: a retried or replayed step finds its own

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { page, pageInput } from '../../shared/schemas.ts';
-import { campaignWorkflows } from '../../temporal/campaign-workflows.ts';
 import { authedProcedure } from '../../trpc/init.ts';
 import type { Context } from '../../trpc/context.ts';
 import { messageOutput, toMessageOutput } from '../messages/message.schema.ts';
@@ -14,7 +13,6 @@ import { campaignProgress, getCampaign, listCampaignMessages, listCampaigns, sto
 const campaignId = z.strictObject({ id: z.uuid() });
 type Ctx = Context & { em: Parameters<typeof getCampaign>[0] };
 
-const workflowsOf = (ctx: Context) => campaignWorkflows(ctx.services.temporal, ctx.services.config.TEMPORAL_TASK_QUEUE);
 const withProgress = async (ctx: Ctx, campaign: Campaign) => toCampaignOutput(campaign, await campaignProgress(ctx.em, campaign));
 
 export const createCampaignProcedure = authedProcedure
@@ -46,7 +44,7 @@ export const createCampaignProcedure = authedProcedure
     const { campaign, replayed } = await storeCampaign(ctx.em, { prices, maxActive: CAMPAIGNS_MAX_ACTIVE }, ctx.principal.tenantId!, input);
     // Started on every call until noted: a crash between storing and starting is healed by the replay.
     if (!campaign.workflowStarted) {
-      await workflowsOf(ctx).start(campaign);
+      await ctx.services.campaignWorkflows.start(campaign);
       await ctx.em.execute('update campaign set workflow_started = true where id = ?', [campaign.id], 'run');
     }
     if (replayed) ctx.response.replayed = true;
@@ -98,7 +96,7 @@ const controlProcedure = (action: CampaignAction) =>
     .output(campaignOutput)
     .mutation(async ({ ctx, input }) => {
       const campaign = await controlCampaign(ctx.em, input.id, action);
-      await workflowsOf(ctx).changed(campaign.id);
+      await ctx.services.campaignWorkflows.changed(campaign.id);
       return withProgress(ctx, campaign);
     });
 

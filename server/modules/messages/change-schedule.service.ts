@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
-import type { MessageWorkflows, UpdateOutcome } from '../../temporal/message-workflows.ts';
+import type { MessageWorkflows, UpdateOutcome } from './ports.ts';
 import { Message } from './message.entity.ts';
 import { getMessage, notFound } from './messages.service.ts';
 import { refuseBeyondAYear, startMessageWorkflow } from './schedule.service.ts';

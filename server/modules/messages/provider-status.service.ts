@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
-import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
+import type { MessageWorkflows } from './ports.ts';
 import type { ProviderStatus } from '../whatsapp/types.ts';
 import { storePricing } from './pricing-evidence.ts';
 import { settleDelivery } from './settlement.service.ts';

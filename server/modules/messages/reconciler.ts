@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Orm } from '../../db/orm.ts';
-import type { MessageWorkflows } from '../../temporal/message-workflows.ts';
+import type { MessageWorkflows } from './ports.ts';
 import { Message } from './message.entity.ts';
 import { startMessageWorkflow } from './schedule.service.ts';
 import { purgeStaleOrphans } from './status-orphans.ts';

@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors.ts';
 import { usableChannel } from '../channels/channels.service.ts';
 import { foundPolicy } from '../escalations/escalation.service.ts';
 import { homeOf, refuseTemplatesOffChannel } from '../templates/template-channel.ts';
-import type { MessageToStart, MessageWorkflows } from '../../temporal/message-workflows.ts';
+import type { MessageToStart, MessageWorkflows } from './ports.ts';
 import { refuseUnsendable } from './sendable.ts';
 import { insertScheduled, messageByKey, readScheduleInputs } from './schedule-rows.ts';
 import type { Message } from './message.entity.ts';

@@ -6,7 +6,7 @@ import { loadConfig } from '../../../server/config.ts';
 import { openOrm } from '../../../server/db/orm.ts';
 import { channelTokenBox, workflowSettings } from '../../../server/runtime.ts';
 import { createTemporalClient } from '../../../server/temporal/client.ts';
-import { messageWorkflows } from '../../../server/temporal/message-workflows.ts';
+import { workflowClients } from '../../../server/temporal/workflow-clients.ts';
 import { createGraphClient } from '../../../server/modules/whatsapp/graph-client.ts';
 import { WORKFLOWS_PATH } from '../../../server/temporal/worker.ts';
 
@@ -18,7 +18,7 @@ const activities = createActivities({
   whatsapp: createGraphClient({ ...config.whatsapp, accessToken: process.env.SANDBOX_TOKEN ?? '', baseUrl: process.env.SANDBOX_URL! }),
   tokens: await channelTokenBox(config),
   prices: config.prices,
-  messageWorkflows: messageWorkflows(workflowSettings(config, createTemporalClient(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE))),
+  messageWorkflows: workflowClients(workflowSettings(config, createTemporalClient(config.TEMPORAL_ADDRESS!, config.TEMPORAL_NAMESPACE))).messages,
 });
 const realDebit = activities.debitMessage;
 activities.debitMessage = async (messageId) => {
