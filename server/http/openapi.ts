@@ -1,5 +1,5 @@
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
-import { procedureMetas, type HeraldMeta } from '../trpc/meta.ts';
+import { procedureMetas, type HeraldMeta, type Roles } from '../trpc/meta.ts';
 import { appRouter } from '../trpc/router.ts';
 import { describeStatus } from '../shared/error-table.ts';
 import { ERROR_SCHEMA } from './openapi-errors.ts';
@@ -33,6 +33,16 @@ function errorResponse(status: number) {
   return response as Responses[string];
 }
 
+/**
+ * Who may call the operation, from the procedure's `roles` (the one declaration the auth middleware enforces):
+ * `x-roles` carries it as data, and the description opens with it for people reading /docs.
+ */
+function declareRoles(operation: Operation, roles: Roles) {
+  const who = roles === 'public' ? 'public, no token needed' : roles.join(', ');
+  operation.description = [`Roles: ${who}.`, operation.description].filter(Boolean).join('\n\n');
+  (operation as Operation & { 'x-roles': Roles })['x-roles'] = roles;
+}
+
 /** The OpenAPI 3 document for every procedure that carries `openapi` meta; generated once per process. */
 export function buildOpenApiDocument(baseUrl = '/'): OpenAPIObject {
   const document = generateOpenApiDocument(appRouter, {
@@ -53,6 +63,7 @@ export function buildOpenApiDocument(baseUrl = '/'): OpenAPIObject {
   for (const meta of procedureMetas(appRouter).values()) {
     const operation = meta.openapi ? document.paths?.[meta.openapi.path]?.[meta.openapi.method.toLowerCase() as 'post'] : undefined;
     if (!operation?.responses) continue;
+    declareRoles(operation, meta.roles);
     const responses: Responses = {};
     for (const [status, response] of Object.entries(operation.responses)) {
       // trpc-to-openapi documents every success as 200; creations answer 201.

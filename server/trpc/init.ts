@@ -4,9 +4,8 @@ import { TENANT_FILTER } from '../db/tenant-scope.ts';
 import { DATABASE_UNAVAILABLE_BODY, isDatabaseUnavailable } from '../db/unavailable.ts';
 import { AppError, internalErrorMessage } from '../shared/errors.ts';
 import { issueSummaries, validationReason } from '../shared/validation-reason.ts';
-import { ACCESS } from './access.ts';
 import type { Context } from './context.ts';
-import type { HeraldMeta } from './meta.ts';
+import { mayCall, type HeraldMeta } from './meta.ts';
 
 const t = initTRPC
   .context<Context>()
@@ -45,16 +44,15 @@ const domainErrors = t.middleware(async ({ next }) => {
 });
 
 /**
- * Authentication and the role table (access.ts) for every protected procedure, and the caller's
- * tenant scope: a forked EntityManager whose tenant filter is bound to the caller's tenant.
+ * Authentication and the roles the procedure declares in its meta (`roles`) for every protected procedure,
+ * and the caller's tenant scope: a forked EntityManager whose tenant filter is bound to the caller's tenant.
  */
-const authenticated = t.middleware(({ ctx, path, next }) => {
+const authenticated = t.middleware(({ ctx, meta, next }) => {
   const principal = ctx.principal;
   if (!principal) {
     throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError?.message ?? 'Authentication required', cause: ctx.authError });
   }
-  const allowed = ACCESS[path] ?? [];
-  if (!allowed.includes(principal.role)) {
+  if (!mayCall(meta, principal.role)) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `Your role (${principal.role}) may not do this` });
   }
   const em = ctx.services.orm.em.fork();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerTenant } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { CONTRACT } from './contract.ts';
+import { declaredRoles, PROCEDURES } from './declared-roles.ts';
 
 /** Checks a value against the JSON Schema subset the document uses; returns what does not match. */
 function mismatches(value: unknown, schema: any, document: any, at = 'body'): string[] {
@@ -60,15 +61,26 @@ describe('the OpenAPI document', () => {
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
     for (const route of CONTRACT) {
       const operation = document.paths[route.path][route.method.toLowerCase()];
-      const isPublic = route.allowed.includes('anonymous');
+      const isPublic = declaredRoles(route.procedure) === 'public';
       expect(Boolean(operation.security?.some((item: object) => 'bearerAuth' in item)), `${route.path} security`).toBe(!isPublic);
     }
+  });
+
+  it("states who may call each operation, as its procedure declares: in x-roles and at the start of its description", () => {
+    for (const { procedure, meta } of PROCEDURES) {
+      const operation = document.paths[meta!.openapi!.path]?.[meta!.openapi!.method.toLowerCase()];
+      expect(operation?.['x-roles'], procedure).toEqual(meta!.roles);
+      const who = meta!.roles === 'public' ? 'public, no token needed' : meta!.roles.join(', ');
+      expect(operation.description, procedure).toMatch(new RegExp(`^Roles: ${who}\\.`));
+    }
+    expect(document.paths['/billing/balance'].get['x-roles']).toEqual(['SUPER_ADMIN', 'ADMIN', 'SUB_ADMIN']);
+    expect(document.paths['/auth/login'].post['x-roles']).toBe('public');
   });
 
   it('documents the error answers: 401/403 on protected routes, 404 on routes with an id, the business conflicts', () => {
     for (const route of CONTRACT) {
       const responses = Object.keys(document.paths[route.path][route.method.toLowerCase()].responses);
-      if (!route.allowed.includes('anonymous')) expect(responses, route.path).toEqual(expect.arrayContaining(['401', '403']));
+      if (declaredRoles(route.procedure) !== 'public') expect(responses, route.path).toEqual(expect.arrayContaining(['401', '403']));
       if (route.path.includes('{')) expect(responses, route.path).toContain('404');
     }
     expect(Object.keys(document.paths['/messages/schedule'].post.responses)).toEqual(expect.arrayContaining(['409', '422']));

@@ -20,6 +20,7 @@ const registerInput = z.strictObject({
 
 export const registerTenantProcedure = publicProcedure
   .meta({
+    roles: 'public',
     openapi: {
       protect: false,
       method: 'POST',
@@ -47,6 +48,7 @@ export const registerTenantProcedure = publicProcedure
 
 export const loginProcedure = publicProcedure
   .meta({
+    roles: 'public',
     openapi: {
       protect: false,
       method: 'POST',

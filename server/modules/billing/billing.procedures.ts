@@ -10,13 +10,14 @@ const EXAMPLE_TENANT = '0b6f1c52-3f0e-4f7a-9a57-2c1d6a8e4b10';
 
 export const addCreditsProcedure = authedProcedure
   .meta({
+    roles: ['SUPER_ADMIN'],
     openapi: {
       method: 'POST',
       path: '/billing/add-credits',
       tags: ['billing'],
       summary: "Top up a tenant's credit balance",
       description:
-        'SUPER_ADMIN only. Appends a CREDIT/TOPUP ledger entry and returns it with `balance`, the balance right after it. ' +
+        'Appends a CREDIT/TOPUP ledger entry and returns it with `balance`, the balance right after it. ' +
         'With an `idempotencyKey` (unique per tenant), repeating the same request returns the same entry and the same ' +
         'balance (200) without crediting again; the same key with a different body is a 409. 404 for an unknown tenant.',
       protect: true,
@@ -50,6 +51,7 @@ export const addCreditsProcedure = authedProcedure
 
 export const balanceProcedure = authedProcedure
   .meta({
+    roles: ['SUPER_ADMIN', 'ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'GET',
       path: '/billing/balance',
@@ -73,6 +75,7 @@ export const balanceProcedure = authedProcedure
 
 export const ledgerProcedure = authedProcedure
   .meta({
+    roles: ['SUPER_ADMIN', 'ADMIN'],
     openapi: {
       method: 'GET',
       path: '/billing/ledger',

@@ -12,13 +12,14 @@ const pricesOutput = z
 
 export const pricesProcedure = authedProcedure
   .meta({
+    roles: ['SUPER_ADMIN', 'ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'GET',
       path: '/billing/prices',
       tags: ['billing'],
       summary: 'Credits per message, by template category',
       description:
-        "ADMIN, SUB_ADMIN and SUPER_ADMIN. What a message is debited at dispatch. A UTILITY template dispatched while the contact's " +
+        "What a message is debited at dispatch. A UTILITY template dispatched while the contact's " +
         '24-hour customer-service window is open on its channel (the contact wrote to that number in the last 24 hours) costs 0 ' +
         "and is not debited (the message shows `priceReason: FREE_SERVICE_WINDOW`); a message Meta reports as not billable is refunded.",
       protect: true,

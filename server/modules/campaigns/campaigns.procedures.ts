@@ -17,13 +17,14 @@ const withProgress = async (ctx: Ctx, campaign: Campaign) => toCampaignOutput(ca
 
 export const createCampaignProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'POST',
       path: '/campaigns',
       tags: ['campaigns'],
       summary: 'Send one template to many contacts',
       description:
-        'ADMIN only. The audience (contactIds, or a filter over the contacts; at most 100,000) is fixed now: opted-out contacts and ' +
+        'The audience (contactIds, or a filter over the contacts; at most 100,000) is fixed now: opted-out contacts and ' +
         'contacts whose variables cannot be filled are excluded and counted. Each contact gets at most one message, at scheduleTime, ' +
         "paced by the channel's rateLimitPerSecond; funds are checked per message at dispatch. The template, channel and escalation " +
         "policy must be the tenant's own (422). An estimatedCost above the balance is a 422 INSUFFICIENT_FUNDS; at most " +
@@ -52,7 +53,10 @@ export const createCampaignProcedure = authedProcedure
   });
 
 export const listCampaignsProcedure = authedProcedure
-  .meta({ openapi: { method: 'GET', path: '/campaigns', tags: ['campaigns'], summary: "List the tenant's campaigns", protect: true } })
+  .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
+    openapi: { method: 'GET', path: '/campaigns', tags: ['campaigns'], summary: "List the tenant's campaigns", protect: true },
+  })
   .input(z.strictObject({ ...pageInput }))
   .output(page(campaignOutput))
   .query(async ({ ctx, input }) => {
@@ -63,6 +67,7 @@ export const listCampaignsProcedure = authedProcedure
 
 export const getCampaignProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: { method: 'GET', path: '/campaigns/{id}', tags: ['campaigns'], summary: 'Read a campaign with live counts per status and its money', protect: true },
   })
   .input(campaignId)
@@ -71,6 +76,7 @@ export const getCampaignProcedure = authedProcedure
 
 export const campaignMessagesProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: { method: 'GET', path: '/campaigns/{id}/messages', tags: ['campaigns'], summary: "List a campaign's messages", protect: true },
   })
   .input(z.strictObject({ id: z.uuid(), ...pageInput, status: z.enum(MESSAGE_STATUSES).optional() }))
@@ -91,7 +97,11 @@ const SUMMARIES: Record<CampaignAction, { summary: string; description: string }
 
 const controlProcedure = (action: CampaignAction) =>
   authedProcedure
-    .meta({ openapi: { method: 'POST', path: `/campaigns/{id}/${action}`, tags: ['campaigns'], protect: true, ...SUMMARIES[action] }, errorStatuses: [409] })
+    .meta({
+      roles: ['ADMIN'],
+      openapi: { method: 'POST', path: `/campaigns/{id}/${action}`, tags: ['campaigns'], protect: true, ...SUMMARIES[action] },
+      errorStatuses: [409],
+    })
     .input(campaignId)
     .output(campaignOutput)
     .mutation(async ({ ctx, input }) => {

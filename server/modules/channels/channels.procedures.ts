@@ -17,13 +17,14 @@ import { createChannel, createChannelFromSignup, getChannel, listChannels, updat
 
 export const createChannelProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'POST',
       path: '/channels',
       tags: ['channels'],
       summary: 'Register a WhatsApp business number of the tenant',
       description:
-        "ADMIN only. The access token is stored encrypted and never returned. The platform's own number is never a " +
+        "The access token is stored encrypted and never returned. The platform's own number is never a " +
         "tenant's channel (409 CHANNEL_EXISTS). In cloud mode Meta is asked first: the token must reach the number " +
         "(`GET /{phoneNumberId}`; else 422 META_REFUSED naming Meta's error) and the WABA must list it " +
         '(`GET /{wabaId}/phone_numbers`; else 422 NUMBER_NOT_IN_WABA). Only then is a number registered already (by any ' +
@@ -52,13 +53,14 @@ export const createChannelProcedure = authedProcedure
 
 export const embeddedSignupProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'POST',
       path: '/channels/embedded-signup',
       tags: ['channels'],
       summary: "Register a number through Meta's Embedded Signup",
       description:
-        "ADMIN only. `code` is what Meta's Embedded Signup flow returned to the business's browser; Herald exchanges it " +
+        "`code` is what Meta's Embedded Signup flow returned to the business's browser; Herald exchanges it " +
         "for a business token with the platform app (META_APP_ID, META_APP_SECRET), checks that the WABA lists the number " +
         "(422 NUMBER_NOT_IN_WABA), subscribes the app to the WABA's webhooks and stores the channel. 422 META_REFUSED when " +
         'Meta refuses a step, 422 EMBEDDED_SIGNUP_NOT_CONFIGURED without the platform app; 409 CHANNEL_EXISTS for the ' +
@@ -85,6 +87,7 @@ export const embeddedSignupProcedure = authedProcedure
 
 export const listChannelsProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: { method: 'GET', path: '/channels', tags: ['channels'], summary: "List the tenant's channels", protect: true },
   })
   .input(z.strictObject({ ...pageInput, status: channelStatusInput.optional() }))
@@ -95,20 +98,24 @@ export const listChannelsProcedure = authedProcedure
   });
 
 export const getChannelProcedure = authedProcedure
-  .meta({ openapi: { method: 'GET', path: '/channels/{id}', tags: ['channels'], summary: 'Read a channel', protect: true } })
+  .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
+    openapi: { method: 'GET', path: '/channels/{id}', tags: ['channels'], summary: 'Read a channel', protect: true },
+  })
   .input(z.strictObject({ id: z.uuid() }))
   .output(channelOutput)
   .query(async ({ ctx, input }) => toChannelOutput(await getChannel(ctx.em, input.id)));
 
 export const updateChannelProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'PATCH',
       path: '/channels/{id}',
       tags: ['channels'],
       summary: 'Change a channel: name, token, default, rate limit, or disable it',
       description:
-        'ADMIN only. A new access token is checked against Meta in cloud mode (422 when refused). A DISABLED channel ' +
+        'A new access token is checked against Meta in cloud mode (422 when refused). A DISABLED channel ' +
         'takes no new messages (422) and its due messages fail without charge (reason CHANNEL_DISABLED). Making one ' +
         'channel the default unsets the previous default; with no default, messages use the platform number.',
       protect: true,

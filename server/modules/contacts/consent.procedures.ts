@@ -22,12 +22,13 @@ const tenantOf = (tenantId: string | undefined): string => {
 
 export const getContactProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'GET',
       path: '/contacts/{id}',
       tags: ['contacts'],
       summary: 'Read one contact with its consent history',
-      description: "ADMIN and SUB_ADMIN. `consentHistory` lists every change of the contact's consent, oldest first, with its source.",
+      description: "`consentHistory` lists every change of the contact's consent, oldest first, with its source.",
       protect: true,
     },
   })
@@ -38,15 +39,16 @@ export const getContactProcedure = authedProcedure
 const consentChange = (optedOut: boolean) =>
   authedProcedure
     .meta({
+      roles: ['ADMIN', 'SUB_ADMIN'],
       openapi: {
         method: 'POST',
         path: optedOut ? '/contacts/{id}/opt-out' : '/contacts/{id}/opt-in',
         tags: ['contacts'],
         summary: optedOut ? 'Opt a contact out (of everything, or of marketing)' : 'Opt a contact back in',
         description: optedOut
-          ? 'ADMIN and SUB_ADMIN. `ALL`: no template goes to the contact any more; `MARKETING`: no MARKETING template. ' +
+          ? '`ALL`: no template goes to the contact any more; `MARKETING`: no MARKETING template. ' +
             'Messages already scheduled to them fail at dispatch without charge (CONTACT_OPTED_OUT). Recorded in the history with source API.'
-          : 'ADMIN and SUB_ADMIN. `ALL`: every opt-out is lifted (optOut NONE); `MARKETING`: only the marketing opt-out is ' +
+          : '`ALL`: every opt-out is lifted (optOut NONE); `MARKETING`: only the marketing opt-out is ' +
             'lifted, an opt-out of everything stands. Recorded in the history with source API.',
         protect: true,
       },

@@ -6,7 +6,7 @@ import { authedProcedure } from '../../trpc/init.ts';
 import { contactOutput, importInput, importOutput, toContactOutput } from './contact.schema.ts';
 import { importContacts, listContacts } from './contacts.service.ts';
 
-// Contacts belong to a tenant; the role table already keeps SUPER_ADMIN out, this says so plainly.
+// Contacts belong to a tenant; its roles already keep SUPER_ADMIN out, this says so plainly.
 const callerTenant = (tenantId: string | undefined): string => {
   if (!tenantId) throw new AppError('FORBIDDEN', 'Contacts belong to a tenant; sign in as a tenant user');
   return tenantId;
@@ -14,13 +14,14 @@ const callerTenant = (tenantId: string | undefined): string => {
 
 export const importContactsProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'POST',
       path: '/contacts/import',
       tags: ['contacts'],
       summary: "Import contacts into the caller's tenant",
       description:
-        'ADMIN and SUB_ADMIN. Up to 10,000 contacts per request; phones are normalised to E.164. ' +
+        'Up to 10,000 contacts per request; phones are normalised to E.164. ' +
         'Each item is checked on its own: bad items are listed in `invalid` with their index and why, ' +
         'the rest import. Phones already in the batch or in the tenant are skipped and counted in `skipped`. ' +
         '400 only when the request itself is malformed or too big.',
@@ -40,13 +41,14 @@ const optedOutFilter = z
 
 export const listContactsProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'GET',
       path: '/contacts',
       tags: ['contacts'],
       summary: "List the caller's tenant's contacts",
       description:
-        'ADMIN and SUB_ADMIN. Oldest first; pass `nextCursor` back as `cursor` for the next page. ' +
+        'Oldest first; pass `nextCursor` back as `cursor` for the next page. ' +
         '`search` matches the name (case-insensitive) or the digits of the phone.',
       protect: true,
     },

@@ -6,13 +6,14 @@ import { policyInput, policyOutput, toPolicyOutput } from './escalation.schema.t
 
 export const createPolicyProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'POST',
       path: '/escalation-policies',
       tags: ['escalations'],
       summary: 'Define an escalation policy: who is told, and when, if nobody reads a message',
       description:
-        'ADMIN only. 1-10 levels. Level 1 falls due `after` the root message was sent; each next level `after` the ' +
+        '1-10 levels. Level 1 falls due `after` the root message was sent; each next level `after` the ' +
         "previous one's due time. When a level falls due and the root has not reached that level's `unless` " +
         '(DELIVERED, READ, REPLIED or ACKNOWLEDGED), the level\'s template goes to its contact. Contacts and templates ' +
         "must be the tenant's own (422).",
@@ -27,7 +28,10 @@ export const createPolicyProcedure = authedProcedure
   .mutation(async ({ ctx, input }) => toPolicyOutput(await createPolicy(ctx.em, ctx.principal.tenantId!, input)));
 
 export const listPoliciesProcedure = authedProcedure
-  .meta({ openapi: { method: 'GET', path: '/escalation-policies', tags: ['escalations'], summary: "List the tenant's escalation policies", protect: true } })
+  .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
+    openapi: { method: 'GET', path: '/escalation-policies', tags: ['escalations'], summary: "List the tenant's escalation policies", protect: true },
+  })
   .input(z.strictObject({ ...pageInput }))
   .output(page(policyOutput))
   .query(async ({ ctx, input }) => {
@@ -36,7 +40,10 @@ export const listPoliciesProcedure = authedProcedure
   });
 
 export const getPolicyProcedure = authedProcedure
-  .meta({ openapi: { method: 'GET', path: '/escalation-policies/{id}', tags: ['escalations'], summary: 'Read an escalation policy', protect: true } })
+  .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
+    openapi: { method: 'GET', path: '/escalation-policies/{id}', tags: ['escalations'], summary: 'Read an escalation policy', protect: true },
+  })
   .input(z.strictObject({ id: z.uuid() }))
   .output(policyOutput)
   .query(async ({ ctx, input }) => toPolicyOutput(await getPolicy(ctx.em, input.id)));

@@ -7,13 +7,14 @@ import { simulateInbound } from './sandbox-inbound.service.ts';
 
 export const listInboundMessagesProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'GET',
       path: '/inbound-messages',
       tags: ['inbound'],
       summary: 'List what contacts wrote to the tenant',
       description:
-        'ADMIN and SUB_ADMIN. One item per Meta message id, however often Meta delivered it. Oldest stored first; pass ' +
+        'One item per Meta message id, however often Meta delivered it. Oldest stored first; pass ' +
         '`nextCursor` back as `cursor` for the next page (stable while messages arrive). `contactId` and `channelId` ' +
         "narrow the list; another tenant's ids simply match nothing. A message to the platform number (channelId null) " +
         "is listed for one tenant only: the tenant of the message it quotes, else the tenant whose message from the platform " +
@@ -30,13 +31,14 @@ export const listInboundMessagesProcedure = authedProcedure
 
 export const sandboxInboundProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'POST',
       path: '/sandbox/inbound',
       tags: ['inbound'],
       summary: 'Sandbox mode: make a contact write to a number',
       description:
-        "ADMIN only, sandbox mode only (404 otherwise). The WhatsApp simulator posts a signed `messages` webhook to " +
+        "Sandbox mode only (404 otherwise). The WhatsApp simulator posts a signed `messages` webhook to " +
         "Herald exactly as Meta would, from `from` to the channel's number (the platform number without `channelId`); " +
         "it then shows in `GET /inbound-messages`. Another tenant's channel is a 404. On the platform number the contact " +
         "replies to the caller's latest message that reached them (quoting it), so only the caller sees it and only the " +

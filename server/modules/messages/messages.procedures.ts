@@ -14,6 +14,7 @@ const messageId = z.strictObject({ id: z.uuid() });
 
 export const scheduleProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'POST',
       path: '/messages/schedule',
@@ -57,13 +58,17 @@ export const scheduleProcedure = authedProcedure
   });
 
 export const getProcedure = authedProcedure
-  .meta({ openapi: { method: 'GET', path: '/messages/{id}', tags: ['messages'], summary: 'Read a message and its status history', protect: true } })
+  .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
+    openapi: { method: 'GET', path: '/messages/{id}', tags: ['messages'], summary: 'Read a message and its status history', protect: true },
+  })
   .input(messageId)
   .output(messageWithHistoryOutput)
   .query(async ({ ctx, input }) => toMessageWithHistory(await getMessage(ctx.em, input.id)));
 
 export const listProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: { method: 'GET', path: '/messages', tags: ['messages'], summary: "List the caller's tenant's messages", protect: true },
   })
   .input(z.strictObject({ ...pageInput, status: z.enum(MESSAGE_STATUSES).optional() }))
@@ -75,6 +80,7 @@ export const listProcedure = authedProcedure
 
 export const cancelProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'POST',
       path: '/messages/{id}/cancel',
@@ -91,6 +97,7 @@ export const cancelProcedure = authedProcedure
 
 export const rescheduleProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'POST',
       path: '/messages/{id}/reschedule',
@@ -109,13 +116,14 @@ export const rescheduleProcedure = authedProcedure
 
 export const acknowledgeProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'POST',
       path: '/messages/{id}/acknowledge',
       tags: ['messages'],
       summary: 'Acknowledge a message: someone has handled it, so its escalation stops',
       description:
-        'ADMIN and SUB_ADMIN. Records when the message was acknowledged (the first time counts); a pending escalation ' +
+        'Records when the message was acknowledged (the first time counts); a pending escalation ' +
         'is then RESOLVED by ACKNOWLEDGED and its waiting levels cancelled.',
       protect: true,
     },

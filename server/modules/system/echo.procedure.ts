@@ -19,6 +19,7 @@ const echoOutput = z.object({
 
 export const echoProcedure = authedProcedure
   .meta({
+    roles: ['SUPER_ADMIN'],
     openapi: {
       protect: true,
       method: 'POST',
@@ -26,7 +27,7 @@ export const echoProcedure = authedProcedure
       tags: ['system'],
       summary: 'Round trip through Temporal',
       description:
-        'SUPER_ADMIN only. Starts a short workflow whose activity computes a result inside PostgreSQL, and returns it. ' +
+        'Starts a short workflow whose activity computes a result inside PostgreSQL, and returns it. ' +
         'Proves the API, Temporal, the worker and the database are wired together. ' +
         `At most ${ECHO_CALLS_PER_MINUTE} calls per operator per minute (429 with Retry-After beyond).`,
     },

@@ -17,13 +17,14 @@ import { templateMetaSettings } from './template-meta.service.ts';
 
 export const createTemplateProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'POST',
       path: '/templates',
       tags: ['templates'],
       summary: 'Register a WhatsApp message template',
       description:
-        'ADMIN only. `content` uses positional placeholders {{1}}…{{n}}; `variables[i]` names the contact field ' +
+        '`content` uses positional placeholders {{1}}…{{n}}; `variables[i]` names the contact field ' +
         'that fills {{i+1}}: `name`, `phone` or `attributes.<key>`. 409 when the name already exists in that language. ' +
         'The template belongs to `channelId`, else the default channel, else the platform number, and so to its WABA. ' +
         '`submit: true` creates it on Meta for review (status PENDING until Meta answers). In cloud mode without `submit`, ' +
@@ -57,12 +58,13 @@ export const createTemplateProcedure = authedProcedure
 
 export const listTemplatesProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN', 'SUB_ADMIN'],
     openapi: {
       method: 'GET',
       path: '/templates',
       tags: ['templates'],
       summary: "List the caller's tenant's templates",
-      description: 'ADMIN and SUB_ADMIN. Oldest first, optionally only one `status`; pass `nextCursor` back as `cursor`.',
+      description: 'Oldest first, optionally only one `status`; pass `nextCursor` back as `cursor`.',
       protect: true,
     },
   })

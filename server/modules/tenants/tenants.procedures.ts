@@ -6,12 +6,13 @@ import { listTenants } from './tenants.service.ts';
 
 export const listTenantsProcedure = authedProcedure
   .meta({
+    roles: ['SUPER_ADMIN'],
     openapi: {
       method: 'GET',
       path: '/tenants',
       tags: ['tenants'],
       summary: 'List tenants with their balances',
-      description: 'SUPER_ADMIN only. Oldest first; pass `nextCursor` back as `cursor` for the next page.',
+      description: 'Oldest first; pass `nextCursor` back as `cursor` for the next page.',
       protect: true,
     },
   })

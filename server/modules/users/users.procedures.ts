@@ -7,12 +7,13 @@ import { createUser, listUsers } from './users.service.ts';
 
 export const createUserProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'POST',
       path: '/users',
       tags: ['users'],
       summary: "Add a user to the caller's tenant",
-      description: 'ADMIN only. The role is ADMIN or SUB_ADMIN. 409 when the e-mail is already registered.',
+      description: 'The role is ADMIN or SUB_ADMIN. 409 when the e-mail is already registered.',
       protect: true,
       successDescription: 'Created',
     },
@@ -36,12 +37,13 @@ export const createUserProcedure = authedProcedure
 
 export const listUsersProcedure = authedProcedure
   .meta({
+    roles: ['ADMIN'],
     openapi: {
       method: 'GET',
       path: '/users',
       tags: ['users'],
       summary: "List the caller's tenant's users",
-      description: 'ADMIN only. Oldest first; pass `nextCursor` back as `cursor` for the next page.',
+      description: 'Oldest first; pass `nextCursor` back as `cursor` for the next page.',
       protect: true,
     },
   })
