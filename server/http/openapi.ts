@@ -5,6 +5,8 @@ import { describeStatus } from '../shared/error-table.ts';
 import { ERROR_SCHEMA } from './openapi-errors.ts';
 
 const API_VERSION = '0.1.0';
+// No license is granted: the package is private, with no license field and no LICENSE file. UNLICENSED is npm's word for that.
+const LICENSE = { name: 'UNLICENSED' };
 
 type Operation = NonNullable<NonNullable<OpenAPIObject['paths']>[string]['post']>;
 type Responses = NonNullable<Operation['responses']>;
@@ -51,6 +53,7 @@ export function buildOpenApiDocument(baseUrl = '/'): OpenAPIObject {
       'Schedule WhatsApp template notifications for your contacts, paid from a prepaid credit balance. ' +
       'Every operation here is also a tRPC procedure at /trpc.',
     version: API_VERSION,
+    license: LICENSE,
     baseUrl,
     docsUrl: '/docs',
     securitySchemes: {
@@ -64,6 +67,8 @@ export function buildOpenApiDocument(baseUrl = '/'): OpenAPIObject {
     const operation = meta.openapi ? document.paths?.[meta.openapi.path]?.[meta.openapi.method.toLowerCase() as 'post'] : undefined;
     if (!operation?.responses) continue;
     declareRoles(operation, meta.roles);
+    // A public operation says so (`security: []`) rather than leaving readers to guess that it needs no token.
+    if (meta.openapi!.protect === false) operation.security = [];
     const responses: Responses = {};
     for (const [status, response] of Object.entries(operation.responses)) {
       // trpc-to-openapi documents every success as 200; creations answer 201.
