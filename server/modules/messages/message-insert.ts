@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { messageWorkflowIdSql } from '../../../workflows/shared.ts';
 import { statusEvents } from '../../metrics.ts';
 import type { EventSource } from './status-history.ts';
 
@@ -58,7 +59,7 @@ export function insertMessagesSql(source: MessageSource, first: FirstEvent): str
   const names = SOURCE_NAMES.join(', ');
   return `created as (
       insert into message (${names}, workflow_id, status, escalation_state, cancelled_at, updated_at)
-      select ${SOURCE_NAMES.map((name) => `r.${name}`).join(', ')}, 'message-' || r.id, '${first.status}',
+      select ${SOURCE_NAMES.map((name) => `r.${name}`).join(', ')}, ${messageWorkflowIdSql('r.id')}, '${first.status}',
         case when r.escalation_policy_id is null then null else '${cancelled ? 'CANCELLED' : 'PENDING'}' end,
         ${cancelled ? 'now()' : 'null'}, r.created_at
       from (select ${values}${source.from ? ` from ${source.from}` : ''}) as r (${names})
