@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, messageNotFound } from '../../shared/errors.ts';
 import { Contact } from '../contacts/contact.entity.ts';
 import { insertMessage } from '../messages/message-insert.ts';
 import { refuseUnsendable } from '../messages/sendable.ts';
@@ -230,7 +230,7 @@ export async function acknowledgeMessage(em: EntityManager, tenantId: string, id
     'update message set acknowledged_at = coalesce(acknowledged_at, now()), updated_at = now() where id = ? and tenant_id = ? returning escalation_state',
     [id, tenantId],
   );
-  if (!rows[0]) throw new AppError('NOT_FOUND', 'Message not found', { reason: 'MESSAGE_NOT_FOUND' });
+  if (!rows[0]) throw messageNotFound();
   return { escalating: rows[0].escalation_state === 'PENDING' };
 }
 
