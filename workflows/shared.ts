@@ -25,7 +25,12 @@ export const TENANT_ID_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.tenantId
 export const MESSAGE_STATUS_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.messageStatus, SearchAttributeType.KEYWORD);
 export const CAMPAIGN_ID_KEY = defineSearchAttributeKey(SEARCH_ATTRIBUTES.campaignId, SearchAttributeType.KEYWORD);
 
-export const messageWorkflowId = (messageId: string) => `message-${messageId}`;
+// A message's workflow id comes from its id: the database computes it when it inserts the row, and the
+// API and tests find the workflow by it, so both forms are built here from one prefix.
+const MESSAGE_WORKFLOW_PREFIX = 'message-';
+export const messageWorkflowId = (messageId: string) => `${MESSAGE_WORKFLOW_PREFIX}${messageId}`;
+/** messageWorkflowId as SQL, over an SQL expression of the message's id. */
+export const messageWorkflowIdSql = (messageIdSql: string) => `'${MESSAGE_WORKFLOW_PREFIX}' || ${messageIdSql}`;
 
 export interface MessageWorkflowInput {
   messageId: string;

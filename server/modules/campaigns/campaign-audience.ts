@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../shared/errors.ts';
+import { contactSearch } from '../contacts/contact-search.ts';
 import type { Template } from '../templates/template.entity.ts';
 import { MAX_AUDIENCE, type CreateCampaignInput } from './campaign.schema.ts';
 
@@ -36,24 +37,15 @@ function missingVariable(template: Template, parameters: Record<string, string>)
   return { text: parts.length > 0 ? parts.join(' or ') : 'false', params };
 }
 
-// LIKE treats % and _ as wildcards and \ as the escape: a search for "50%" means the text "50%".
-const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
-
 /** Which of the tenant's contacts: the ids given, or those matching the filter (GET /contacts' search). */
 function audienceCondition(audience: CreateCampaignInput['audience']): Sql {
   if ('contactIds' in audience) return { text: 'c.id = any(?::uuid[])', params: [`{${[...new Set(audience.contactIds)].join(',')}}`] };
   const parts: string[] = [];
   const params: unknown[] = [];
-  const search = audience.filter.search?.trim();
-  if (search) {
-    const digits = search.replace(/[\s+().-]/g, '');
-    if (/^\d+$/.test(digits)) {
-      parts.push('(c.name ilike ? or c.phone like ?)');
-      params.push(`%${likeLiteral(search)}%`, `%${digits}%`);
-    } else {
-      parts.push('c.name ilike ?');
-      params.push(`%${likeLiteral(search)}%`);
-    }
+  const matching = contactSearch(audience.filter.search);
+  if (matching) {
+    parts.push(matching.sql('c'));
+    params.push(...matching.params);
   }
   if (audience.filter.attributes && Object.keys(audience.filter.attributes).length > 0) {
     parts.push('c.attributes @> ?::jsonb');

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { insertMessagesSql, type FirstEvent } from '../messages/message-insert.ts';
 import type { MessageToStart } from '../messages/ports.ts';
 import type { CampaignStatus } from './campaign.entity.ts';
 
@@ -15,35 +16,32 @@ export interface CampaignBatch {
 }
 
 /**
- * The statement that turns the recipients `b` (contact_id, a fresh id) of campaign `c` into its messages, with their
- * first status event and, for a campaign with an escalation policy, its levels; `created` holds the new rows.
- * A SCHEDULED message is one that will get its workflow; a CANCELLED one (a campaign cancelled before it reached
- * the recipient) never does, and its escalation is over before it began.
+ * The common table expressions that turn the recipients `b` (contact_id, a fresh id) of campaign `c` into its
+ * messages (message-insert.ts); `created` holds the new rows. A SCHEDULED message is one that will get its
+ * workflow; a CANCELLED one (a campaign cancelled before it reached the recipient) never does.
  */
-function insertCampaignMessages(status: 'SCHEDULED' | 'CANCELLED', detail: string): string {
-  const cancelled = status === 'CANCELLED';
-  return `created as (
-         insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time, workflow_id,
-           channel_id, escalation_policy_id, escalation_state, campaign_id, status, cancelled_at, created_at, updated_at)
-         select b.id, c.tenant_id, c.template_id, b.contact_id, 'campaign:' || c.id || ':' || b.contact_id, c.request_hash, c.parameters,
-           c.schedule_time, 'message-' || b.id, c.channel_id, c.escalation_policy_id,
-           case when c.escalation_policy_id is null then null else '${cancelled ? 'CANCELLED' : 'PENDING'}' end, c.id,
-           '${status}', ${cancelled ? 'now()' : 'null'},
-           -- Milliseconds, as JavaScript's dates: the list's keyset cursor compares them exactly.
-           date_trunc('milliseconds', now()), date_trunc('milliseconds', now())
-         from b cross join c
-         on conflict do nothing
-         returning id, escalation_policy_id
-       ), events as (
-         insert into message_status_event (id, message_id, status, occurred_at, source, detail, recorded_at)
-         select gen_random_uuid(), created.id, '${status}', now(), 'API', ${detail}, now() from created cross join c
-       ), levels as (
-         insert into escalation_level (root_message_id, level, state, decided_at)
-         select created.id, level, '${cancelled ? 'CANCELLED' : 'WAITING'}', ${cancelled ? 'now()' : 'null'}
-         from created join escalation_policy p on p.id = created.escalation_policy_id,
-           generate_series(1, jsonb_array_length(p.levels)) as level
-       )`;
-}
+const insertCampaignMessages = (status: FirstEvent['status'], detail: string) =>
+  insertMessagesSql(
+    {
+      columns: {
+        id: 'b.id',
+        tenant_id: 'c.tenant_id',
+        template_id: 'c.template_id',
+        contact_id: 'b.contact_id',
+        idempotency_key: "'campaign:' || c.id || ':' || b.contact_id",
+        request_hash: 'c.request_hash',
+        parameters: 'c.parameters',
+        schedule_time: 'c.schedule_time',
+        channel_id: 'c.channel_id',
+        escalation_policy_id: 'c.escalation_policy_id',
+        campaign_id: 'c.id',
+        // Milliseconds, as JavaScript's dates: the list's keyset cursor compares them exactly.
+        created_at: "date_trunc('milliseconds', now())",
+      },
+      from: 'b cross join c',
+    },
+    { status, source: 'API', detail },
+  );
 
 /**
  * Turns the next `size` recipients after `afterSeq` into messages in one INSERT … SELECT (with their SCHEDULED
@@ -65,7 +63,7 @@ export async function createCampaignBatch(
        ), b as (
          select r.seq, r.contact_id, gen_random_uuid() as id from campaign_recipient r join c on r.campaign_id = c.id
          where r.seq > ? and not (? and c.status = 'PAUSED') order by r.seq limit ?
-       ), ${insertCampaignMessages('SCHEDULED', "'campaign ' || c.id")}
+       ), ${insertCampaignMessages('SCHEDULED', "'campaign ' || created.campaign_id")}
        select (select max(seq) from b) as last_seq, (select count(*)::int from b) as batch, exists (select 1 from c) as open,
          exists (select 1 from c where c.status = 'PAUSED') as paused`,
       [campaignId, afterSeq, options.notWhilePaused ?? false, size],
@@ -231,7 +229,7 @@ export async function cancelUnreached(tx: EntityManager, campaignId: string): Pr
      ), b as (
        select r.contact_id, gen_random_uuid() as id from campaign_recipient r
        where r.campaign_id = ? and not exists (select 1 from message m where m.campaign_id = r.campaign_id and m.contact_id = r.contact_id)
-     ), ${insertCampaignMessages('CANCELLED', "'campaign ' || c.id || ' cancelled before this message was due'")}
+     ), ${insertCampaignMessages('CANCELLED', "'campaign ' || created.campaign_id || ' cancelled before this message was due'")}
      select count(*)::int as added from created`,
     [campaignId, campaignId],
   );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { findPage, type PageOptions } from '../../db/keyset.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, channelNotInTenant } from '../../shared/errors.ts';
 import {
   exchangeSignupCode,
   findNumberInWaba,
@@ -239,7 +239,7 @@ export async function channelForSchedule(em: EntityManager, channelId: string | 
 
 /** channelForSchedule's rule on a channel already read (an entity or a plain row): the one place it is decided. */
 export function usableChannel<C extends Pick<Channel, 'name' | 'status'>>(channelId: string | undefined, channel: C | null | undefined): C | undefined {
-  if (channelId && !channel) throw new AppError('UNPROCESSABLE_CONTENT', 'No such channel in this tenant', { reason: 'CHANNEL_NOT_FOUND' });
+  if (channelId && !channel) throw channelNotInTenant();
   if (channel?.status === 'DISABLED') {
     throw new AppError('UNPROCESSABLE_CONTENT', `Channel ${channel.name} is disabled`, { reason: 'CHANNEL_DISABLED' });
   }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { EntityManager, FilterQuery } from '@mikro-orm/postgresql';
+import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/postgresql';
 import { CompiledQuery } from 'kysely';
 import { findPage } from '../../db/keyset.ts';
 import { AppError } from '../../shared/errors.ts';
 import { Contact } from './contact.entity.ts';
+import { contactSearch } from './contact-search.ts';
 import { MAX_IMPORT_BATCH, validateContactItem } from './contact-item.ts';
 
 const YIELD_EVERY = 1000;
@@ -76,21 +77,11 @@ export interface ListContactsOptions {
   optedOut?: boolean | undefined;
 }
 
-// LIKE treats % and _ as wildcards and \ as the escape: a search for "50%" means the text "50%".
-const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (char) => `\\${char}`);
-
-function searchCondition(search: string): FilterQuery<Contact> {
-  const byName: FilterQuery<Contact> = { name: { $ilike: `%${likeLiteral(search)}%` } };
-  // "+1 (555) 123" searches the digits 1555123 of the stored E.164 phones.
-  const digits = search.replace(/[\s+().-]/g, '');
-  return /^\d+$/.test(digits) ? { $or: [byName, { phone: { $like: `%${digits}%` } }] } : byName;
-}
-
 /** The caller's tenant's contacts (the tenant filter scopes the query), oldest first, keyset-paged. */
 export function listContacts(em: EntityManager, options: ListContactsOptions) {
   const conditions: FilterQuery<Contact>[] = [];
-  const search = options.search?.trim();
-  if (search) conditions.push(searchCondition(search));
+  const matching = contactSearch(options.search);
+  if (matching) conditions.push({ [raw(matching.sql, matching.params)]: [] });
   if (options.optedOut !== undefined) conditions.push({ optedOut: options.optedOut });
   return findPage(em, Contact, conditions.length > 0 ? { $and: conditions } : {}, options);
 }

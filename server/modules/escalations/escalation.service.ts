@@ -1,10 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { messageWorkflowId } from '../../../workflows/shared.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, messageNotFound } from '../../shared/errors.ts';
 import { Contact } from '../contacts/contact.entity.ts';
+import { insertMessage } from '../messages/message-insert.ts';
 import { refuseUnsendable } from '../messages/sendable.ts';
-import { recordEvent } from '../messages/status-history.ts';
 import type { MessageStatus } from '../messages/status-rules.ts';
 import { Template } from '../templates/template.entity.ts';
 import { durationMs } from './durations.ts';
@@ -123,26 +122,34 @@ async function fireLevel(tx: EntityManager, root: RootRow, rootId: string, level
   const id = randomUUID();
   const key = `escalation:${rootId}:${level}`;
   const now = new Date();
-  const inserted = await tx.execute<{ id: string }[]>(
-    `insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time, workflow_id,
-       channel_id, escalation_of, escalation_level, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)
-     on conflict do nothing returning id`,
-    [id, root.tenant_id, template.id, spec.notify.contactId, key, createHash('sha256').update(key).digest('hex'),
-      JSON.stringify(parameters), now, messageWorkflowId(id), root.channel_id, rootId, level, now, now],
+  const created = await insertMessage(
+    tx,
+    {
+      id,
+      tenantId: root.tenant_id,
+      templateId: template.id,
+      contactId: spec.notify.contactId,
+      idempotencyKey: key,
+      requestHash: createHash('sha256').update(key).digest('hex'),
+      parameters,
+      scheduleTime: now,
+      channelId: root.channel_id,
+      escalationOf: { rootId, level },
+      createdAt: now,
+    },
+    { source: 'WORKFLOW', detail: `escalation level ${level} of ${rootId}` },
   );
   // A retried step finds the level's message it created before.
-  const [message] = inserted[0]
-    ? [{ id }]
+  const [message] = created
+    ? [created]
     : await tx.execute<{ id: string }[]>('select id from message where escalation_of = ? and escalation_level = ?', [rootId, level]);
-  if (inserted[0]) await recordEvent(tx, id, 'SCHEDULED', 'WORKFLOW', { detail: `escalation level ${level} of ${rootId}` });
   await tx.execute(
     "update escalation_level set state = 'SENT', due_at = ?, message_id = ?, decided_at = now() where root_message_id = ? and level = ?",
     [dueAt, message!.id, rootId, level],
     'run',
   );
-  return inserted[0]
-    ? { id, tenantId: root.tenant_id, workflowId: messageWorkflowId(id), scheduleTime: now, channelId: root.channel_id }
+  return created
+    ? { id, tenantId: root.tenant_id, workflowId: created.workflow_id, scheduleTime: now, channelId: root.channel_id }
     : undefined;
 }
 
@@ -223,7 +230,7 @@ export async function acknowledgeMessage(em: EntityManager, tenantId: string, id
     'update message set acknowledged_at = coalesce(acknowledged_at, now()), updated_at = now() where id = ? and tenant_id = ? returning escalation_state',
     [id, tenantId],
   );
-  if (!rows[0]) throw new AppError('NOT_FOUND', 'Message not found', { reason: 'MESSAGE_NOT_FOUND' });
+  if (!rows[0]) throw messageNotFound();
   return { escalating: rows[0].escalation_state === 'PENDING' };
 }
 

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, messageNotFound } from '../../shared/errors.ts';
 import type { MessageWorkflows, UpdateOutcome } from './ports.ts';
 import { Message } from './message.entity.ts';
-import { getMessage, notFound } from './messages.service.ts';
+import { getMessage } from './messages.service.ts';
 import { refuseBeyondAYear, startMessageWorkflow } from './schedule.service.ts';
 import { recordEvent } from './status-history.ts';
 import { isWaiting, MESSAGE_STATUSES, sqlStatusList } from './status-rules.ts';
@@ -21,7 +21,7 @@ async function updateWorkflow(
   update: (workflowId: string) => Promise<UpdateOutcome>,
 ) {
   const message = await em.fork().findOne(Message, { id });
-  if (!message) throw notFound();
+  if (!message) throw messageNotFound();
   if (!isWaiting(message.status)) throw tooLate(message.status);
   // Its API process may have died before starting the workflow; start it now rather than fail.
   if (!message.workflowStarted) await startMessageWorkflow(em, workflows, message);

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, messageNotFound } from '../../shared/errors.ts';
 import { units, type Units } from '../../shared/money.ts';
 import { insufficientFundsMessage, ledgerError } from '../billing/ledger.service.ts';
 import { countDebit, statusEvents } from '../../metrics.ts';
@@ -55,7 +55,6 @@ const readFactsAndBalance = async (em: EntityManager, messageId: string): Promis
     )
   )[0];
 
-const messageNotFound = (messageId: string) => new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
 
 /** A message past SCHEDULED: its debit happened (or never will), and a retry reports it as stored. */
 const settledResult = (status: string, chargeState: string, failureReason: string | null): DebitResult =>

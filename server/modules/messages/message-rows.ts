@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError } from '../../shared/errors.ts';
+import { messageNotFound } from '../../shared/errors.ts';
 import type { ChargeState } from './message.entity.ts';
 import { recordEvent } from './status-history.ts';
 import { FAILABLE_STATUSES, sqlStatusList, type MessageStatus } from './status-rules.ts';
@@ -41,7 +41,7 @@ export async function lockMessage(tx: EntityManager, messageId: string): Promise
     'select *, coalesce(send_claimed_until > clock_timestamp(), false) as send_claim_live from message where id = ? for no key update',
     [messageId],
   );
-  if (!rows[0]) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  if (!rows[0]) throw messageNotFound(messageId);
   return rows[0];
 }
 

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { statusEvents } from '../../metrics.ts';
 import type { Channel } from '../channels/channel.entity.ts';
 import type { TemplateToSend } from '../templates/template-channel.ts';
 import type { Template } from '../templates/template.entity.ts';
 import type { SendableContact, SendableTemplate } from './sendable.ts';
 import { Message } from './message.entity.ts';
+import { insertMessage, type MessageTableRow, type NewMessage } from './message-insert.ts';
 
-// Scheduling's raw-SQL side: one read for everything validation needs, one statement for the write. Raw SQL
-// bypasses the ORM's tenant filter, so every table below is matched on `tenant_id` explicitly.
+// Scheduling's raw-SQL side: one read for everything validation needs, one statement for the write (through
+// message-insert.ts). Raw SQL bypasses the ORM's tenant filter, so every table below is matched on `tenant_id` explicitly.
 
 export interface ScheduleTemplate extends SendableTemplate {
   id: string;
@@ -23,7 +22,7 @@ export interface ScheduleInputs {
   /** The channel named, else the tenant's default one. */
   channel: Pick<Channel, 'id' | 'name' | 'status' | 'wabaId'> | null;
   /** The policy with the homes of its levels' templates. */
-  policy: { id: string; levelCount: number; levelTemplates: TemplateToSend[] } | null;
+  policy: { id: string; levelTemplates: TemplateToSend[] } | null;
   /** The message already stored under the idempotency key. */
   existing: Message | null;
 }
@@ -35,9 +34,6 @@ export interface ScheduleLookup {
   escalationPolicyId?: string | undefined;
   idempotencyKey: string;
 }
-
-/** A `message` row as raw SQL returns it: its column names, mapped to the entity by MikroORM itself. */
-type MessageTableRow = Record<string, unknown> & { id: string };
 
 /** The row as the entity MikroORM would have read, kept out of the identity map (callers want it as stored now). */
 const messageFromRow = (em: EntityManager, row: MessageTableRow): Message => em.map(Message, row, { disableIdentityMap: true });
@@ -51,7 +47,7 @@ const READ_SQL = `
     c.id as c_id, c.phone as c_phone, c.name as c_name, c.attributes as c_attributes,
     c.opted_out as c_opted_out, c.marketing_opted_out as c_marketing_opted_out,
     ch.id as ch_id, ch.name as ch_name, ch.status as ch_status, ch.waba_id as ch_waba_id,
-    p.id as p_id, jsonb_array_length(p.levels) as p_level_count,
+    p.id as p_id,
     (select coalesce(jsonb_agg(jsonb_build_object('level', l.n, 'channelId', lt.channel_id, 'wabaId', ltc.waba_id) order by l.n), '[]'::jsonb)
        from jsonb_array_elements(p.levels) with ordinality as l(spec, n)
        join template lt on lt.tenant_id = p.tenant_id and lt.id = (l.spec->'notify'->>'templateId')::uuid
@@ -84,7 +80,6 @@ type ReadRow = Record<string, unknown> & {
   ch_status: Channel['status'];
   ch_waba_id: string;
   p_id: string | null;
-  p_level_count: number;
   p_level_templates: { level: number; channelId: string | null; wabaId: string | null }[] | null;
 };
 
@@ -100,7 +95,7 @@ export async function readScheduleInputs(em: EntityManager, tenantId: string, as
   ]);
   if (!row) throw new Error('the schedule read returned no row');
   const { t_id, t_status, t_category, t_content, t_variables, t_channel_id, t_waba_id, c_id, c_phone, c_name, c_attributes, c_opted_out,
-    c_marketing_opted_out, ch_id, ch_name, ch_status, ch_waba_id, p_id, p_level_count, p_level_templates, ...message } = row;
+    c_marketing_opted_out, ch_id, ch_name, ch_status, ch_waba_id, p_id, p_level_templates, ...message } = row;
   const home = { channelId: t_channel_id, wabaId: t_waba_id };
   return {
     template: t_id ? { id: t_id, status: t_status, category: t_category, content: t_content, variables: t_variables, home } : null,
@@ -109,7 +104,6 @@ export async function readScheduleInputs(em: EntityManager, tenantId: string, as
     policy: p_id
       ? {
           id: p_id,
-          levelCount: Number(p_level_count),
           levelTemplates: (p_level_templates ?? []).map(({ level, channelId, wabaId }) => ({ level: Number(level), home: { channelId, wabaId } })),
         }
       : null,
@@ -123,51 +117,8 @@ export async function messageByKey(em: EntityManager, tenantId: string, idempote
   return row ? messageFromRow(em, row) : null;
 }
 
-export interface NewMessage {
-  id: string;
-  tenantId: string;
-  templateId: string;
-  contactId: string;
-  idempotencyKey: string;
-  requestHash: string;
-  parameters: Record<string, string>;
-  scheduleTime: Date;
-  workflowId: string;
-  channelId: string | null;
-  escalationPolicyId: string | null;
-  /** Its escalation's levels, one WAITING row each (0 without a policy). */
-  levelCount: number;
-  now: Date;
-}
-
-// One statement: the row, its SCHEDULED event and its escalation levels all commit or none does. The events'
-// and levels' foreign keys to the new row are checked at the statement's end, when it exists.
-const WRITE_SQL = `
-  with inserted as (
-    insert into message (id, tenant_id, template_id, contact_id, idempotency_key, request_hash, parameters, schedule_time,
-      workflow_id, channel_id, escalation_policy_id, escalation_state, created_at, updated_at)
-    values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?)
-    on conflict (tenant_id, idempotency_key) do nothing
-    returning *
-  ), scheduled as (
-    insert into message_status_event (id, message_id, status, occurred_at, source, detail)
-    select ?, id, 'SCHEDULED', ?, 'API', ? from inserted
-  ), levels as (
-    insert into escalation_level (root_message_id, level)
-    select inserted.id, level from inserted, unnest(?::smallint[]) as level
-  )
-  select * from inserted`;
-
 /** Stores a new message; null when its idempotency key was taken meanwhile (nothing is then written). */
-export async function insertScheduled(em: EntityManager, row: NewMessage): Promise<Message | null> {
-  const levels = Array.from({ length: row.levelCount }, (_, index) => index + 1);
-  const [inserted] = await em.execute<MessageTableRow[]>(WRITE_SQL, [
-    row.id, row.tenantId, row.templateId, row.contactId, row.idempotencyKey, row.requestHash, JSON.stringify(row.parameters), row.scheduleTime,
-    row.workflowId, row.channelId, row.escalationPolicyId, row.escalationPolicyId ? 'PENDING' : null, row.now, row.now,
-    randomUUID(), row.now, `due ${row.scheduleTime.toISOString()}`,
-    `{${levels.join(',')}}`,
-  ]);
-  if (!inserted) return null;
-  statusEvents.inc({ status: 'SCHEDULED', source: 'API' });
-  return messageFromRow(em, inserted);
+export async function insertScheduled(em: EntityManager, message: NewMessage): Promise<Message | null> {
+  const inserted = await insertMessage(em, message, { source: 'API', detail: `due ${message.scheduleTime.toISOString()}` });
+  return inserted ? messageFromRow(em, inserted) : null;
 }

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { messageWorkflowId } from '../../../workflows/shared.ts';
 import { AppError } from '../../shared/errors.ts';
 import { usableChannel } from '../channels/channels.service.ts';
 import { foundPolicy } from '../escalations/escalation.service.ts';
@@ -77,9 +76,8 @@ export async function storeMessage(em: EntityManager, tenantId: string, asked: S
   // The message's template and its escalation levels' (sent from the same number) must be the sending WABA's.
   refuseTemplatesOffChannel([{ home: template.home, level: 0 }, ...(escalation?.levelTemplates ?? [])], homeOf(channel));
 
-  const id = randomUUID();
   const inserted = await insertScheduled(em, {
-    id,
+    id: randomUUID(),
     tenantId,
     templateId: template.id,
     contactId: request.contactId,
@@ -87,11 +85,9 @@ export async function storeMessage(em: EntityManager, tenantId: string, asked: S
     requestHash: hash,
     parameters: request.parameters,
     scheduleTime: request.scheduleTime,
-    workflowId: messageWorkflowId(id),
     channelId: channel?.id ?? null,
     escalationPolicyId: escalation?.id ?? null,
-    levelCount: escalation?.levelCount ?? 0,
-    now,
+    createdAt: now,
   });
   // Two identical requests raced: the unique key let one insert; the other replays it.
   if (!inserted) return { message: replayOf((await messageByKey(em, tenantId, request.idempotencyKey))!, hash), replayed: true };

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sendsRecovered } from '../../metrics.ts';
-import { AppError } from '../../shared/errors.ts';
+import { messageNotFound } from '../../shared/errors.ts';
 import type { TokenBox } from '../channels/token-box.ts';
 import { applyConsentChange } from '../contacts/consent.service.ts';
 import { WhatsAppError, type WhatsAppSender } from '../whatsapp/types.ts';
@@ -138,7 +138,7 @@ export async function sendToProvider(
      where m.id = ?`,
     [messageId],
   );
-  if (!row) throw new AppError('NOT_FOUND', `Message ${messageId} not found`, { reason: 'MESSAGE_NOT_FOUND' });
+  if (!row) throw messageNotFound(messageId);
   if (row.provider_message_id) return accepted(em, messageId, row.provider_message_id, true);
   if (!isDispatchable(row.status)) return { ok: false, reason: `NOT_DISPATCHABLE_${row.status}`, errorCode: undefined };
   // Disabled after the debit: nothing goes out, and the failure is the send step's own refusal (refunded).

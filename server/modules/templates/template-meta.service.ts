@@ -1,7 +1,7 @@
 // Where a template lives on Meta (its channel's WABA, or the platform's) and what Meta says of it at creation.
 import type { EntityManager } from '@mikro-orm/core';
 import type { Config } from '../../config.ts';
-import { AppError } from '../../shared/errors.ts';
+import { AppError, channelNotInTenant } from '../../shared/errors.ts';
 import { Channel } from '../channels/channel.entity.ts';
 import type { TokenBox } from '../channels/token-box.ts';
 import type { GraphLocation } from '../whatsapp/graph-account.ts';
@@ -41,7 +41,7 @@ export interface TemplateAccount {
 /** The channel named (the tenant's own, else 422), else the tenant's default channel, else the platform number. */
 export async function templateAccount(em: EntityManager, settings: TemplateMetaSettings, channelId: string | undefined): Promise<TemplateAccount> {
   const channel = channelId ? await em.findOne(Channel, { id: channelId }) : await em.findOne(Channel, { isDefault: true });
-  if (channelId && !channel) throw new AppError('UNPROCESSABLE_CONTENT', 'No such channel in this tenant', { reason: 'CHANNEL_NOT_FOUND' });
+  if (channelId && !channel) throw channelNotInTenant();
   if (!channel) return { channelId: null, wabaId: settings.platformWabaId, token: settings.platformToken };
   return { channelId: channel.id, wabaId: channel.wabaId, token: () => openChannelToken(em, settings.box, channel.id) };
 }
