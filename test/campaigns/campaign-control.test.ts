@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
+import { sleep } from '../support/eventually.ts';
+import { balanceOf, expectLedgerConsistent, sendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
 import { onChannel, registerChannel } from '../channels/support.ts';
 import { campaignWorkflowCount, createCampaign, importContacts, sendsTo, waitForCampaign } from './support.ts';
 

@@ -11,7 +11,8 @@ import { storeMessage } from '../../server/modules/messages/schedule.service.ts'
 import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { expectLedgerConsistent, sendingTenant, sleep } from '../messages/support.ts';
+import { sleep } from '../support/eventually.ts';
+import { expectLedgerConsistent, sendingTenant } from '../messages/support.ts';
 import { onChannel, registerChannel } from '../channels/support.ts';
 import { campaignWorkflowCount, createCampaign, importContacts, sendsTo, waitForCampaign } from './support.ts';
 

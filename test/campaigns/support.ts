@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
-import { schedule, sendingTenant, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { eventually } from '../support/eventually.ts';
+import { schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
 
 let block = Math.floor(Math.random() * 900) + 100;
 
@@ -47,14 +48,10 @@ export function createCampaign(herald: Harness, tenant: { token: string; templat
   );
 }
 
-/** Polls `GET /campaigns/{id}` until `accept` holds (or the time is up), returning the last answer. */
-export async function waitForCampaign(herald: Harness, token: string, id: string, accept: (campaign: any) => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(token));
-    if (accept(response.body) || Date.now() > deadline) return response.body;
-    await sleep(250);
-  }
+/** Polls `GET /campaigns/{id}` until `accept` holds, returning that answer; fails with the last one when the time is up. */
+export function waitForCampaign(herald: Harness, token: string, id: string, accept: (campaign: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  const read = async () => (await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(token))).body;
+  return eventually(read, accept, { timeoutMs, intervalMs: 250, what: `campaign ${id}` });
 }
 
 /** How many workflows of the campaign Temporal lists (its own and its messages'), by the CampaignId attribute. */

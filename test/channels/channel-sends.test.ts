@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, postStatus, schedule, sendingTenant, SILENT_SANDBOX, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { sleep } from '../support/eventually.ts';
+import { balanceOf, postStatus, schedule, sendingTenant, SILENT_SANDBOX, waitForMessage, type SendingTenant } from '../messages/support.ts';
 import { onChannel, registerChannel, type RegisteredChannel } from './support.ts';
 
 describe('messages leave from the channel they were scheduled on', () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
+import { sleep } from '../support/eventually.ts';
 import { inboundEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
-import { postStatus, postWebhook, schedule, sendingTenant, SILENT_SANDBOX, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { postStatus, postWebhook, schedule, sendingTenant, SILENT_SANDBOX, waitForMessage, type SendingTenant } from '../messages/support.ts';
 import { createPolicy, sendsTo, waitForEscalation } from './support.ts';
 
 describe('escalations: when nobody reads a message, the next person is told', () => {

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { debitForDispatch } from '../../server/modules/messages/dispatch.service.ts';
 import { registerTenant, superAdmin, type Actor } from '../support/actors.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { expectLedgerConsistent, topUp } from '../billing/support.ts';
 
 // The debit reads without locks, then locks, re-checks and posts in one database call: these stories aim at
@@ -100,13 +101,9 @@ describe('the debit, one locked call after an unlocked read', () => {
       await client.query('select id from message where id = $1 for no key update', [messageId]);
       const pending = debit(messageId);
       // The debit has read (unlocked) and now waits for the message row in its locked call.
-      for (let waited = 0; ; waited += 20) {
-        // Asked outside the holder's transaction: inside it, pg_stat_activity would stay the snapshot of its first read.
-        const waiting = await sql(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'select * from dispatch_message_debit(%'`);
-        if (waiting.length > 0) break;
-        if (waited > 10_000) throw new Error('the debit never reached its locked call');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // Asked outside the holder's transaction: inside it, pg_stat_activity would stay the snapshot of its first read.
+      const waiting = () => sql(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'select * from dispatch_message_debit(%'`);
+      await eventually(waiting, (rows) => rows.length > 0, { timeoutMs: 10_000, intervalMs: 20, what: 'the debit to reach its locked call' });
       await client.query(change, params);
       await client.query('commit');
       return await pending;

@@ -7,8 +7,9 @@ import { messageWorkflows } from '../../server/temporal/message-workflows.ts';
 import { startReconciler } from '../../server/modules/messages/reconciler.ts';
 import type { ProviderStatusName } from '../../server/modules/whatsapp/types.ts';
 import type { Harness } from '../support/harness.ts';
+import { sleep } from '../support/eventually.ts';
 import { startHeraldBehindProxy, type MetaProxy } from './meta-proxy.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant, sleep } from './support.ts';
+import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant } from './support.ts';
 
 const byReason = (reason: string) => (entry: { reason: string }) => entry.reason === reason;
 

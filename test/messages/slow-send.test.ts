@@ -5,8 +5,9 @@ import { SendInFlight, sendToProvider } from '../../server/modules/messages/send
 import { settleDelivery } from '../../server/modules/messages/settlement.service.ts';
 import { createGraphClient } from '../../server/modules/whatsapp/graph-client.ts';
 import type { Harness } from '../support/harness.ts';
+import { sleep } from '../support/eventually.ts';
 import { startMessageWith, storeTestMessage } from '../workflows/custom-start.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, sendingTenant, waitForMessage, sleep } from './support.ts';
+import { balanceOf, expectLedgerConsistent, ledgerOf, sendingTenant, waitForMessage } from './support.ts';
 import { whatsappSettings } from '../../server/modules/whatsapp/sandbox-token.ts';
 import { startHeraldBehindProxy, type MetaProxy } from './meta-proxy.ts';
 

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { schedule, sendingTenant, sleep, waitForMessage } from '../messages/support.ts';
+import { sleep } from '../support/eventually.ts';
+import { schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
 import { createTemplate, newWabaId, templateOf, waitForTemplate } from './support.ts';
 
 describe('templates in sandbox mode', () => {
