@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { sleep } from '../support/eventually.ts';
-import { balanceOf, expectLedgerConsistent, sendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
+import { balanceOf, sendingTenant, sendsTo, SILENT_SANDBOX } from '../messages/support.ts';
 import { onChannel, registerChannel } from '../channels/support.ts';
-import { campaignWorkflowCount, createCampaign, importContacts, sendsTo, waitForCampaign } from './support.ts';
+import { campaignWorkflowCount, createCampaign, importContacts, waitForCampaign } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 describe('a campaign paused, resumed and cancelled in the middle of its dispatch', () => {
   let herald: Harness;

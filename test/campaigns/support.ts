@@ -59,12 +59,6 @@ export async function campaignWorkflowCount(herald: Harness, campaignId: string,
   return (await herald.temporal.workflow.count(`CampaignId = '${campaignId}'${extra}`)).count;
 }
 
-/** Accepted sends the stand-in for Meta saw to these phones. */
-export const sendsTo = (herald: Harness, phones: string[]) => {
-  const wanted = new Set(phones);
-  return herald.sandbox.sent.filter((record) => wanted.has(record.to) && record.httpStatus === 200);
-};
-
 /**
  * A tenant of its own schedules one message due now (from the platform number); resolves once it is SENT, or
  * with what it is after `withinMs` from the request.

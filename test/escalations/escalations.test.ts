@@ -3,8 +3,8 @@ import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { sleep } from '../support/eventually.ts';
 import { inboundEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
-import { postStatus, postWebhook, schedule, sendingTenant, SILENT_SANDBOX, waitForMessage, type SendingTenant } from '../messages/support.ts';
-import { createPolicy, sendsTo, waitForEscalation } from './support.ts';
+import { postStatus, postWebhook, schedule, type SendingTenant, sendingTenant, sendsTo, SILENT_SANDBOX, waitForMessage } from '../messages/support.ts';
+import { createPolicy, waitForEscalation } from './support.ts';
 
 describe('escalations: when nobody reads a message, the next person is told', () => {
   let herald: Harness;

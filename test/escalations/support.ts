@@ -22,6 +22,3 @@ export function waitForEscalation(herald: Harness, tenant: SendingTenant, id: st
   const read = async () => (await rest(herald, 'GET', `/messages/${id}`, undefined, bearer(tenant.token))).body;
   return eventually(read, (message) => Boolean(message.escalation) && accept(message.escalation), { timeoutMs, what: `the escalation of message ${id}` });
 }
-
-/** The messages the stand-in for Meta accepted for a phone number. */
-export const sendsTo = (herald: Harness, phone: string) => herald.sandbox.sent.filter((record) => record.to === phone && record.httpStatus === 200);

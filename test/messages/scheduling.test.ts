@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerTenant } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage, type SendingTenant } from './support.ts';
+import { balanceOf, ledgerOf, schedule, type SendingTenant, sendingTenant, sendsTo, waitForMessage } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 const HOUR = 3600_000;
 const at = (fromNowMs: number) => new Date(Date.now() + fromNowMs).toISOString();
@@ -22,7 +23,6 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
   const get = (tenant: SendingTenant, path: string) => rest(herald, 'GET', path, undefined, bearer(tenant.token));
   const phoneOf = async (tenant: SendingTenant, contactId: string): Promise<string> =>
     (await get(tenant, '/contacts?limit=100')).body.items.find((contact: { id: string }) => contact.id === contactId).phone;
-  const sendsTo = (phone: string) => herald.sandbox.sent.filter((call) => call.to === phone);
 
   describe('idempotency (the same key and body is the same request)', () => {
     it('replays the same key and body with 200 and the same message, starting no second workflow or send', async () => {
@@ -41,7 +41,7 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
       expect(replay.status).toBe(200);
       expect(replay.body).toMatchObject({ id: first.body.id, status: 'READ', idempotencyKey: body.idempotencyKey });
       expect((await workflowOf(first.body.id).describe()).runId).toBe(run.runId);
-      expect(sendsTo(await phoneOf(tenant, contactId))).toHaveLength(1);
+      expect(sendsTo(herald, await phoneOf(tenant, contactId))).toHaveLength(1);
       expect(await balanceOf(herald, tenant.token)).toBe('9.9800');
     });
 
@@ -65,7 +65,7 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
       expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
       expect((await get(tenant, '/messages')).body.items).toHaveLength(1);
       await waitForMessage(herald, tenant.token, answers[0]!.body.id, (message) => message.status === 'READ');
-      expect(sendsTo(await phoneOf(tenant, contactId))).toHaveLength(1);
+      expect(sendsTo(herald, await phoneOf(tenant, contactId))).toHaveLength(1);
       expect(await balanceOf(herald, tenant.token)).toBe('9.9800');
     });
 
@@ -123,7 +123,7 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
       const given = await schedule(herald, tenant, nameless, { parameters: { name: 'X' } });
       expect(given.status).toBe(201);
       await waitForMessage(herald, tenant.token, given.body.id, finished);
-      expect(sendsTo(phone).map((call) => call.bodyParameters)).toEqual([['X']]);
+      expect(sendsTo(herald, phone).map((call) => call.bodyParameters)).toEqual([['X']]);
     });
 
     it('refuses scheduleTimes more than a year ahead, without an offset, or unreadable, with 400', async () => {
@@ -163,7 +163,7 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
       await expect.poll(async () => (await workflowOf(scheduled.body.id).describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
       expect(await balanceOf(herald, tenant.token)).toBe('1.0000');
       expect((await ledgerOf(herald, tenant.token)).filter((entry: { reason: string }) => entry.reason !== 'TOPUP')).toEqual([]);
-      expect(sendsTo(await phoneOf(tenant, contactId))).toEqual([]);
+      expect(sendsTo(herald, await phoneOf(tenant, contactId))).toEqual([]);
 
       const again = await post(tenant, `/messages/${scheduled.body.id}/cancel`, {});
       expect(again.status).toBe(409);

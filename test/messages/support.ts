@@ -4,7 +4,6 @@ import { expect } from 'vitest';
 import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { signPayload } from '../../server/modules/whatsapp/signature.ts';
 import type { ProviderStatusName } from '../../server/modules/whatsapp/types.ts';
-import { verifyLedger } from '../../server/modules/billing/ledger-verify.ts';
 import { bearer, registerTenant, superAdmin, type TenantAdmin } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
@@ -67,9 +66,10 @@ export function waitForMessage(herald: Harness, token: string, id: string, accep
 export const balanceOf = async (herald: Harness, token: string) => (await rest(herald, 'GET', '/billing/balance', undefined, bearer(token))).body.balance;
 export const ledgerOf = async (herald: Harness, token: string) => (await rest(herald, 'GET', '/billing/ledger?limit=100', undefined, bearer(token))).body.items;
 
-export async function expectLedgerConsistent(herald: Harness) {
-  const report = await verifyLedger((sql) => herald.orm.em.getConnection().execute(sql));
-  expect(report.problems).toEqual([]);
+/** Accepted sends the stand-in for Meta saw to this phone, or to any of these phones. */
+export function sendsTo(herald: Harness, phones: string | readonly string[]) {
+  const wanted = new Set(typeof phones === 'string' ? [phones] : phones);
+  return herald.sandbox.sent.filter((record) => wanted.has(record.to) && record.httpStatus === 200);
 }
 
 /** Posts a webhook body exactly as Meta would: signed over its raw bytes with the app secret. */

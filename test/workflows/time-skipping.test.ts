@@ -8,9 +8,10 @@ import { bearer } from '../support/actors.ts';
 import { rest, startHarness, startTestWorker, testConfig, type Harness } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
 import type { RunningWorker } from '../../server/temporal/worker.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { balanceOf, ledgerOf, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
 import { ALWAYS_THROTTLED, NEVER_REPORTED, startMetaStandIn, type MetaStandIn } from './meta-stand-in.ts';
 import { startTimeSkippingServer, type TimeSkippingServer } from './time-skipping-env.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 const HOUR = 3600_000;
 
