@@ -54,6 +54,12 @@ export function waitForCampaign(herald: Harness, token: string, id: string, acce
   return eventually(read, accept, { timeoutMs, intervalMs: 250, what: `campaign ${id}` });
 }
 
+/** How many of the campaign's due messages wait at its gate: a paused campaign holds each until it is resumed. */
+export async function heldAtGate(herald: Harness, campaignId: string): Promise<number> {
+  const [row] = await herald.orm.em.fork().getConnection().execute<{ n: number }[]>('select count(*)::int as n from campaign_hold where campaign_id = ?', [campaignId]);
+  return row!.n;
+}
+
 /** How many workflows of the campaign Temporal lists (its own and its messages'), by the CampaignId attribute. */
 export async function campaignWorkflowCount(herald: Harness, campaignId: string, extra = '') {
   return (await herald.temporal.workflow.count(`CampaignId = '${campaignId}'${extra}`)).count;

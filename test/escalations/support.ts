@@ -1,5 +1,6 @@
 // An escalating tenant: a sending tenant with two more people to tell (a nurse, a manager) and a policy.
 import { expect } from 'vitest';
+import { escalationWorkflowId, type EscalationWorkflowResult } from '../../workflows/shared.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
@@ -21,4 +22,12 @@ export async function createPolicy(herald: Harness, tenant: SendingTenant, level
 export function waitForEscalation(herald: Harness, tenant: SendingTenant, id: string, accept: (escalation: any) => boolean, timeoutMs = 30_000): Promise<any> {
   const read = async () => (await rest(herald, 'GET', `/messages/${id}`, undefined, bearer(tenant.token))).body;
   return eventually(read, (message) => Boolean(message.escalation) && accept(message.escalation), { timeoutMs, what: `the escalation of message ${id}` });
+}
+
+/**
+ * Waits for the root's escalation workflow to end and returns how it ended. An ended escalation fires no
+ * level any more: what it sent by then is all it ever sends (a proof that needs no waiting past due times).
+ */
+export function escalationEnded(herald: Harness, rootId: string): Promise<EscalationWorkflowResult> {
+  return herald.temporal.workflow.getHandle(escalationWorkflowId(rootId)).result();
 }

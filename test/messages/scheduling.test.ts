@@ -232,20 +232,28 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
         Array.from({ length: 16 }, async (_, index) => {
           const scheduled = await schedule(herald, tenant, contactId, { scheduleTime: new Date(due).toISOString() });
           await new Promise((resolve) => setTimeout(resolve, due - 150 + index * 20 - Date.now()));
-          const change =
-            index % 2 === 0
-              ? await post(tenant, `/messages/${scheduled.body.id}/reschedule`, { scheduleTime: at(HOUR) })
-              : await post(tenant, `/messages/${scheduled.body.id}/cancel`, {});
-          return { id: scheduled.body.id, answer: change.status };
+          const rescheduled = index % 2 === 0;
+          const change = rescheduled
+            ? await post(tenant, `/messages/${scheduled.body.id}/reschedule`, { scheduleTime: at(HOUR) })
+            : await post(tenant, `/messages/${scheduled.body.id}/cancel`, {});
+          return { id: scheduled.body.id, answer: change.status, rescheduled };
         }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      for (const { id, answer } of outcomes) {
-        const message = (await get(tenant, `/messages/${id}`)).body;
+      // Proved from each workflow's end, not by waiting for a send that must not come: a changed message's
+      // workflow ends uncharged once cancelled (a rescheduled one is cancelled now, which only a message still
+      // waiting allows); a refused change's message is dispatched.
+      for (const { id, answer, rescheduled } of outcomes) {
         expect([200, 409], id).toContain(answer);
+        if (answer === 409) {
+          const dispatched = await waitForMessage(herald, tenant.token, id, (message) => message.providerMessageId !== null);
+          expect(dispatched.providerMessageId, `dispatched ${id}`).not.toBeNull();
+          continue;
+        }
         const untouched = { status: expect.stringMatching(/^(SCHEDULED|CANCELLED)$/), chargeState: 'NONE', providerMessageId: null };
-        if (answer === 200) expect(message, `changed ${id}`).toMatchObject(untouched);
-        else expect(message.providerMessageId, `dispatched ${id}`).not.toBeNull();
+        expect((await get(tenant, `/messages/${id}`)).body, `changed ${id}`).toMatchObject(untouched);
+        if (rescheduled) expect((await post(tenant, `/messages/${id}/cancel`, {})).status, `still waiting ${id}`).toBe(200);
+        expect(await workflowOf(id).result(), `never dispatched ${id}`).toMatchObject({ phase: 'DONE', status: 'CANCELLED', charged: false });
+        expect((await get(tenant, `/messages/${id}`)).body, `changed ${id}`).toMatchObject({ status: 'CANCELLED', chargeState: 'NONE', providerMessageId: null });
       }
     });
 
