@@ -1,25 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, registerTenant, superAdmin, type Actor, type TenantAdmin } from '../support/actors.ts';
-import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { expectLedgerConsistent } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, registerTenant } from '../support/actors.ts';
+import { rest } from '../support/harness.ts';
+import { balanceOf, ledgerOf } from '../messages/support.ts';
+import { operatorScene } from './support.ts';
 
 describe("an operator's retried top-up credits once", () => {
-  let herald: Harness;
-  let operator: Actor;
-  beforeAll(async () => {
-    herald = await startHarness();
-    operator = await superAdmin(herald);
-  });
-  afterEach(() => expectLedgerConsistent(herald));
-  afterAll(() => herald?.close());
+  const scene = operatorScene();
 
-  const addCredits = (body: Record<string, unknown>) => rest(herald, 'POST', '/billing/add-credits', body, bearer(operator.token));
-  const ledgerOf = async (admin: TenantAdmin) =>
-    (await rest(herald, 'GET', '/billing/ledger?limit=100', undefined, bearer(admin.token))).body.items as Record<string, string>[];
-  const balanceOf = async (admin: TenantAdmin) => (await rest(herald, 'GET', '/billing/balance', undefined, bearer(admin.token))).body.balance;
+  const addCredits = (body: Record<string, unknown>) => rest(scene.herald, 'POST', '/billing/add-credits', body, bearer(scene.operator.token));
 
   it('answers a replay with the same entry and the balance it produced, and credits nothing more', async () => {
-    const acme = await registerTenant(herald);
+    const acme = await registerTenant(scene.herald);
     const body = { tenantId: acme.tenantId, amount: 100.0, description: 'Initial top-up', idempotencyKey: 'topup-1' };
     const first = await addCredits(body);
     expect(first.status).toBe(200);
@@ -31,12 +22,12 @@ describe("an operator's retried top-up credits once", () => {
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual(first.body);
 
-    expect(await balanceOf(acme)).toBe('105.0000');
-    expect((await ledgerOf(acme)).map((entry) => entry.amount)).toEqual(['5.0000', '100.0000']);
+    expect(await balanceOf(scene.herald, acme.token)).toBe('105.0000');
+    expect((await ledgerOf(scene.herald, acme.token)).map((entry: Record<string, string>) => entry.amount)).toEqual(['5.0000', '100.0000']);
   });
 
   it('refuses the same key with another body with 409 IDEMPOTENCY_KEY_REUSED, and writes nothing', async () => {
-    const acme = await registerTenant(herald);
+    const acme = await registerTenant(scene.herald);
     const body = { tenantId: acme.tenantId, amount: 10, description: 'Top-up', idempotencyKey: 'topup-2' };
     expect((await addCredits(body)).status).toBe(200);
     for (const changed of [{ amount: 11 }, { description: 'Another top-up' }]) {
@@ -44,42 +35,42 @@ describe("an operator's retried top-up credits once", () => {
       expect(conflict.status).toBe(409);
       expect(conflict.body).toMatchObject({ code: 'CONFLICT', data: { reason: 'IDEMPOTENCY_KEY_REUSED' } });
     }
-    expect(await balanceOf(acme)).toBe('10.0000');
-    expect(await ledgerOf(acme)).toHaveLength(1);
+    expect(await balanceOf(scene.herald, acme.token)).toBe('10.0000');
+    expect(await ledgerOf(scene.herald, acme.token)).toHaveLength(1);
   });
 
   it('scopes keys to a tenant: the same key tops up another tenant on its own', async () => {
-    const [acme, globex] = [await registerTenant(herald), await registerTenant(herald)];
+    const [acme, globex] = [await registerTenant(scene.herald), await registerTenant(scene.herald)];
     for (const tenant of [acme, globex]) {
       const response = await addCredits({ tenantId: tenant.tenantId, amount: 3, description: 'Top-up', idempotencyKey: 'monthly' });
       expect(response.status).toBe(200);
       expect(response.body.balance).toBe('3.0000');
     }
-    expect(await balanceOf(acme)).toBe('3.0000');
-    expect(await balanceOf(globex)).toBe('3.0000');
+    expect(await balanceOf(scene.herald, acme.token)).toBe('3.0000');
+    expect(await balanceOf(scene.herald, globex.token)).toBe('3.0000');
   });
 
   it('makes one CREDIT entry out of 10 identical requests racing', async () => {
-    const acme = await registerTenant(herald);
+    const acme = await registerTenant(scene.herald);
     const body = { tenantId: acme.tenantId, amount: '25.5', description: 'Retry storm', idempotencyKey: 'storm' };
     const responses = await Promise.all(Array.from({ length: 10 }, () => addCredits(body)));
 
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
     expect(new Set(responses.map((response) => response.body.entry.id)).size).toBe(1);
     expect(new Set(responses.map((response) => response.body.balance))).toEqual(new Set(['25.5000']));
-    const ledger = await ledgerOf(acme);
+    const ledger = await ledgerOf(scene.herald, acme.token);
     expect(ledger).toHaveLength(1);
     expect(ledger[0]).toMatchObject({ type: 'CREDIT', reason: 'TOPUP', amount: '25.5000' });
-    expect(await balanceOf(acme)).toBe('25.5000');
+    expect(await balanceOf(scene.herald, acme.token)).toBe('25.5000');
   });
 
   it('refuses an empty, overlong or NUL-bearing key with 400 naming the field', async () => {
-    const acme = await registerTenant(herald);
+    const acme = await registerTenant(scene.herald);
     for (const idempotencyKey of ['', '   ', 'k'.repeat(256), 'a\u0000b']) {
       const response = await addCredits({ tenantId: acme.tenantId, amount: 1, description: 'x', idempotencyKey });
       expect(response.status).toBe(400);
       expect(response.body.data.issues.map((issue: { path: string }) => issue.path)).toEqual(['idempotencyKey']);
     }
-    expect(await balanceOf(acme)).toBe('0.0000');
+    expect(await balanceOf(scene.herald, acme.token)).toBe('0.0000');
   });
 });

@@ -5,7 +5,8 @@ import { bearer, createTenantUser, superAdmin } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { onChannel as madeFor, registerChannel } from '../channels/support.ts';
 import { contactOf, marketingTemplate, reached, write } from '../consent/support.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { balanceOf, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { expectLedgerConsistent } from './support.ts';
 
 describe('prices', () => {
   let herald: Harness;

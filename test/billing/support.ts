@@ -1,15 +1,32 @@
 // What every billing story shares: the ledger verification run after each test, and a top-up.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { describeProblem, verifyLedger } from '../../server/modules/billing/ledger-verify.ts';
-import { bearer, type Actor } from '../support/actors.ts';
-import { rest, type Harness } from '../support/harness.ts';
+import { bearer, superAdmin, type Actor } from '../support/actors.ts';
+import { rest, startHarness, type Harness } from '../support/harness.ts';
 
 /** Runs the ledger verification over every tenant in the database and expects no problem. */
 export async function expectLedgerConsistent(herald: Harness): Promise<void> {
   const report = await verifyLedger((sql) => herald.orm.em.getConnection().execute(sql));
   expect(report.problems.map(describeProblem)).toEqual([]);
+}
+
+export interface OperatorScene {
+  herald: Harness;
+  operator: Actor;
+}
+
+/** For one describe block: Herald without a worker and the platform operator, the ledger verified after each test; filled in before the tests run. */
+export function operatorScene(): OperatorScene {
+  const scene = {} as OperatorScene;
+  beforeAll(async () => {
+    scene.herald = await startHarness();
+    scene.operator = await superAdmin(scene.herald);
+  });
+  afterEach(() => expectLedgerConsistent(scene.herald));
+  afterAll(() => scene.herald?.close());
+  return scene;
 }
 
 export function topUp(herald: Harness, operator: Actor, tenantId: string, amount: number | string, description = 'Top-up') {

@@ -3,9 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
+import { eventually } from '../support/eventually.ts';
+import { balanceOf, sendingTenant, sendsTo, SILENT_SANDBOX } from '../messages/support.ts';
 import { onChannel, registerChannel } from '../channels/support.ts';
-import { campaignWorkflowCount, createCampaign, importContacts, sendsTo, waitForCampaign } from './support.ts';
+import { campaignWorkflowCount, createCampaign, heldAtGate, importContacts, waitForCampaign } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 describe('a campaign paused, resumed and cancelled in the middle of its dispatch', () => {
   let herald: Harness;
@@ -14,6 +16,9 @@ describe('a campaign paused, resumed and cancelled in the middle of its dispatch
     herald = await startHarness({ worker: true, sandboxDelays: SILENT_SANDBOX });
   });
   afterAll(() => herald?.close());
+
+  /** What `sent` messages cost (UTILITY, 0.0200 each), as the API writes it. */
+  const charge = (sent: number) => `0.${String(sent * 200).padStart(4, '0')}`;
 
   async function slowCampaign(size: number, rate: number) {
     const sender = await sendingTenant(herald, '10.00');
@@ -34,16 +39,19 @@ describe('a campaign paused, resumed and cancelled in the middle of its dispatch
     expect(paused.status).toBe(200);
     expect(paused.body.status).toBe('PAUSED');
     expect((await rest(herald, 'POST', `/campaigns/${id}/pause`, undefined, bearer(tenant.token))).status).toBe(409);
-    // What was already in its send call finishes; then nothing moves.
-    await sleep(1_500);
-    const sentAtPause = sends();
+    // What was already in its send call finishes; every other message comes to the gate and is held there, and a
+    // held message moves only when it is released by a resume: from then on nothing is debited or sent.
+    const { sent: sentAtPause } = await eventually(
+      async () => ({ held: await heldAtGate(herald, id), sent: sends() }),
+      (now) => now.held + now.sent === 16,
+      { timeoutMs: 30_000, what: 'every message of the paused campaign sent or held at its gate' },
+    );
     const balanceAtPause = await balanceOf(herald, tenant.token);
-    await sleep(3_000);
-    expect(sends()).toBe(sentAtPause);
-    expect(await balanceOf(herald, tenant.token)).toBe(balanceAtPause);
     const waiting = (await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(tenant.token))).body;
     expect(sentAtPause).toBeLessThan(16);
-    expect(waiting).toMatchObject({ status: 'PAUSED', counts: { SCHEDULED: 16 - sentAtPause } });
+    expect(waiting).toMatchObject({ status: 'PAUSED', counts: { SCHEDULED: 16 - sentAtPause }, charged: charge(sentAtPause) });
+    expect(sends()).toBe(sentAtPause);
+    expect(await balanceOf(herald, tenant.token)).toBe(balanceAtPause);
 
     const resumed = await rest(herald, 'POST', `/campaigns/${id}/resume`, undefined, bearer(tenant.token));
     expect(resumed.status).toBe(200);
@@ -60,22 +68,23 @@ describe('a campaign paused, resumed and cancelled in the middle of its dispatch
     const cancelled = await rest(herald, 'POST', `/campaigns/${id}/cancel`, undefined, bearer(tenant.token));
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('CANCELLED');
-    await sleep(1_500);
-    const sent = sends();
-    await sleep(2_500);
-    expect(sends()).toBe(sent);
+    // Every workflow of the campaign still running is a message already sent (it waits for its statuses): the
+    // campaign's own and its cancelled messages' have ended, so nothing more can go out.
+    const { sent } = await eventually(
+      async () => ({ running: await campaignWorkflowCount(herald, id, ` AND ExecutionStatus = 'Running'`), sent: sends() }),
+      (now) => now.running === now.sent,
+      { timeoutMs: 20_000, what: 'only the sent messages of the cancelled campaign still running' },
+    );
     expect(sent).toBeLessThan(16);
 
     const after = (await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(tenant.token))).body;
     expect(after.counts).toMatchObject({ SENT: sent, CANCELLED: 16 - sent, SCHEDULED: 0 });
-    expect(after.charged).toBe(`0.${String(sent * 200).padStart(4, '0')}`);
+    expect(after.charged).toBe(charge(sent));
     const list = await rest(herald, 'GET', `/campaigns/${id}/messages?status=CANCELLED&limit=100`, undefined, bearer(tenant.token));
     expect(list.body.items).toHaveLength(16 - sent);
     for (const action of ['pause', 'resume', 'cancel']) {
       expect((await rest(herald, 'POST', `/campaigns/${id}/${action}`, undefined, bearer(tenant.token))).status).toBe(409);
     }
-    // The campaign's workflow and its cancelled messages' workflows end (the sent ones wait for statuses).
-    await expect.poll(() => campaignWorkflowCount(herald, id, ` AND ExecutionStatus = 'Running'`), { timeout: 20_000 }).toBe(sent);
     await expectLedgerConsistent(herald);
   });
 });

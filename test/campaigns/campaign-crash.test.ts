@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorker } from '../../server/temporal/worker.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, startTestWorker, type Harness } from '../support/harness.ts';
-import { sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
+import { sleep } from '../support/eventually.ts';
+import { sendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
 import { campaignWorkflowCount, createCampaign, importContacts, waitForCampaign } from './support.ts';
 
 describe('a campaign across a worker crash in the middle of creating its messages', () => {

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignWorkflowId } from '../../workflows/shared.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
-import { sendingTenant, SILENT_SANDBOX, type SendingTenant } from '../messages/support.ts';
-import { createCampaign, singleMessageDueNow, sendsTo, waitForCampaign } from './support.ts';
+import { sendingTenant, type SendingTenant, sendsTo, SILENT_SANDBOX } from '../messages/support.ts';
+import { createCampaign, singleMessageDueNow, waitForCampaign } from './support.ts';
 
 /** The platform number's rate here: the campaign due now books its slots 20 s ahead. */
 const PLATFORM_RATE = 20;

@@ -2,18 +2,17 @@
 // recipients its CANCELLED count counts (with no workflow for any of them), and a due campaign larger than its
 // window still reaches every recipient once.
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_FILTER } from '../../server/db/tenant-scope.ts';
 import { campaignWindow } from '../../server/modules/campaigns/campaign-run.service.ts';
-import { startReconciler } from '../../server/modules/messages/reconciler.ts';
 import { storeMessage } from '../../server/modules/messages/schedule.service.ts';
-import { workflowClients } from '../../server/temporal/workflow-clients.ts';
 import { bearer } from '../support/actors.ts';
-import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { expectLedgerConsistent, sendingTenant, sleep } from '../messages/support.ts';
+import { rest, startHarness, startTestReconciler, type Harness } from '../support/harness.ts';
+import { sleep } from '../support/eventually.ts';
+import { sendingTenant, sendsTo } from '../messages/support.ts';
 import { onChannel, registerChannel } from '../channels/support.ts';
-import { campaignWorkflowCount, createCampaign, importContacts, sendsTo, waitForCampaign } from './support.ts';
+import { campaignWorkflowCount, createCampaign, importContacts, waitForCampaign } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 describe('campaign messages created just in time', () => {
   let herald: Harness;
@@ -65,12 +64,7 @@ describe('campaign messages created just in time', () => {
       idempotencyKey: randomUUID(),
       parameters: {},
     });
-    const reconciler = startReconciler(
-      herald.orm,
-      workflowClients({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }).messages,
-      1_000,
-      pino({ level: 'silent' }),
-    );
+    const reconciler = startTestReconciler(herald, 1_000);
     try {
       const started = async () => (await herald.orm.em.fork().getConnection().execute<{ started: boolean }[]>('select workflow_started as started from message where id = ?', [control.message.id]))[0]!.started;
       await expect.poll(started, { timeout: 30_000, interval: 250 }).toBe(true);

@@ -1,14 +1,11 @@
 // A campaign stored by an API process that died before starting its workflow is started by the
 // worker's reconciler, as a message in the same state is.
 import { randomUUID } from 'node:crypto';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TENANT_FILTER } from '../../server/db/tenant-scope.ts';
 import { startMissingCampaignWorkflows } from '../../server/modules/campaigns/campaign-reconcile.ts';
 import { storeCampaign } from '../../server/modules/campaigns/campaigns.service.ts';
-import { startReconciler } from '../../server/modules/messages/reconciler.ts';
-import { workflowClients } from '../../server/temporal/workflow-clients.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { startHarness, startTestReconciler, testWorkflowClients, type Harness } from '../support/harness.ts';
 import { sendingTenant } from '../messages/support.ts';
 import { importContacts, waitForCampaign } from './support.ts';
 
@@ -34,14 +31,8 @@ describe('a campaign whose workflow never started', () => {
     } as never);
     expect(campaign.workflowStarted).toBe(false);
 
-    const workflows = workflowClients({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 });
-    const reconciler = startReconciler(
-      herald.orm,
-      workflows.messages,
-      1_000,
-      pino({ level: 'silent' }),
-      [{ what: 'campaigns', run: (fork) => startMissingCampaignWorkflows(fork, workflows.campaigns, 500) }],
-    );
+    const campaigns = testWorkflowClients(herald).campaigns;
+    const reconciler = startTestReconciler(herald, 1_000, [{ what: 'campaigns', run: (fork) => startMissingCampaignWorkflows(fork, campaigns, 500) }]);
     try {
       const done = await waitForCampaign(herald, tenant.token, campaign.id, (current) => current.status === 'COMPLETED', 60_000);
       expect(done).toMatchObject({ status: 'COMPLETED', audienceSize: 5 });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenantUser } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, sendingTenant } from '../messages/support.ts';
+import { balanceOf, sendingTenant, sendsTo } from '../messages/support.ts';
 import { createPolicy } from '../escalations/support.ts';
-import { campaignWorkflowCount, createCampaign, importContacts, optOut, sendsTo, waitForCampaign } from './support.ts';
+import { campaignWorkflowCount, createCampaign, importContacts, optOut, waitForCampaign } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 describe('campaigns: one template to many contacts', () => {
   let herald: Harness;

@@ -2,8 +2,8 @@
 // single message still goes out at once (its own lane), and the number never sends above its rate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, testConfig, type Harness } from '../support/harness.ts';
-import { sendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
-import { createCampaign, singleMessageDueNow, importContacts, sendsTo } from './support.ts';
+import { sendingTenant, sendsTo, SILENT_SANDBOX } from '../messages/support.ts';
+import { createCampaign, singleMessageDueNow, importContacts } from './support.ts';
 
 /** A slow platform number: 40 campaign messages book its slots 20 s ahead. */
 const PLATFORM_RATE = 2;

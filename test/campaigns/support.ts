@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
-import { schedule, sendingTenant, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { eventually } from '../support/eventually.ts';
+import { schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
 
 let block = Math.floor(Math.random() * 900) + 100;
 
@@ -47,26 +48,22 @@ export function createCampaign(herald: Harness, tenant: { token: string; templat
   );
 }
 
-/** Polls `GET /campaigns/{id}` until `accept` holds (or the time is up), returning the last answer. */
-export async function waitForCampaign(herald: Harness, token: string, id: string, accept: (campaign: any) => boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(token));
-    if (accept(response.body) || Date.now() > deadline) return response.body;
-    await sleep(250);
-  }
+/** Polls `GET /campaigns/{id}` until `accept` holds, returning that answer; fails with the last one when the time is up. */
+export function waitForCampaign(herald: Harness, token: string, id: string, accept: (campaign: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  const read = async () => (await rest(herald, 'GET', `/campaigns/${id}`, undefined, bearer(token))).body;
+  return eventually(read, accept, { timeoutMs, intervalMs: 250, what: `campaign ${id}` });
+}
+
+/** How many of the campaign's due messages wait at its gate: a paused campaign holds each until it is resumed. */
+export async function heldAtGate(herald: Harness, campaignId: string): Promise<number> {
+  const [row] = await herald.orm.em.fork().getConnection().execute<{ n: number }[]>('select count(*)::int as n from campaign_hold where campaign_id = ?', [campaignId]);
+  return row!.n;
 }
 
 /** How many workflows of the campaign Temporal lists (its own and its messages'), by the CampaignId attribute. */
 export async function campaignWorkflowCount(herald: Harness, campaignId: string, extra = '') {
   return (await herald.temporal.workflow.count(`CampaignId = '${campaignId}'${extra}`)).count;
 }
-
-/** Accepted sends the stand-in for Meta saw to these phones. */
-export const sendsTo = (herald: Harness, phones: string[]) => {
-  const wanted = new Set(phones);
-  return herald.sandbox.sent.filter((record) => wanted.has(record.to) && record.httpStatus === 200);
-};
 
 /**
  * A tenant of its own schedules one message due now (from the platform number); resolves once it is SENT, or

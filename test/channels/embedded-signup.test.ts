@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerTenant } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { schedule, sendingTenant, SILENT_SANDBOX, waitForMessage } from '../messages/support.ts';
 import { onChannel } from './support.ts';
 
@@ -151,11 +152,8 @@ describe('Embedded Signup in sandbox mode, the simulator mounted in the API as u
     const contact = (await rest(herald, 'GET', '/contacts', undefined, bearer(tenant.token))).body.items.find((item: any) => item.id === contactId);
     const wrote = await rest(herald, 'POST', '/sandbox/inbound', { channelId: created.body.id, from: contact.phone, text: 'Thanks!' }, bearer(tenant.token));
     expect(wrote.status, JSON.stringify(wrote.body)).toBe(200);
-    let items: any[] = [];
-    for (let tries = 0; tries < 50 && items.length === 0; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      items = (await rest(herald, 'GET', `/inbound-messages?channelId=${created.body.id}`, undefined, bearer(tenant.token))).body.items;
-    }
+    const inbox = async () => (await rest(herald, 'GET', `/inbound-messages?channelId=${created.body.id}`, undefined, bearer(tenant.token))).body.items as any[];
+    const items = await eventually(inbox, (listed) => listed.length > 0, { timeoutMs: 5_000, intervalMs: 100, what: 'the reply in the inbox' });
     expect(items).toMatchObject([{ contactId, text: 'Thanks!' }]);
   });
 });

@@ -1,7 +1,8 @@
 // The send governor, measured where Meta would see it: the stand-in's arrival time of each send call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { schedule, sendingTenant, SILENT_SANDBOX, sleep } from '../messages/support.ts';
+import { eventually } from '../support/eventually.ts';
+import { schedule, sendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
 import { onChannel, registerChannel } from './support.ts';
 
 const PER_CHANNEL = 20;
@@ -43,11 +44,11 @@ describe('the send governor', () => {
 
     const arrivals = (phoneNumberId: string) =>
       herald.sandbox.sent.filter((record) => record.phoneNumberId === phoneNumberId && record.httpStatus === 200).map((record) => record.receivedAt);
-    const deadline = Date.now() + 60_000;
-    while (arrivals(limited.phoneNumberId).length < PER_CHANNEL || arrivals(fast.phoneNumberId).length < PER_CHANNEL) {
-      if (Date.now() > deadline) throw new Error(`sends missing: ${arrivals(limited.phoneNumberId).length} limited, ${arrivals(fast.phoneNumberId).length} fast`);
-      await sleep(200);
-    }
+    await eventually(
+      () => ({ limited: arrivals(limited.phoneNumberId).length, fast: arrivals(fast.phoneNumberId).length }),
+      (count) => count.limited >= PER_CHANNEL && count.fast >= PER_CHANNEL,
+      { timeoutMs: 60_000, what: `${PER_CHANNEL} sends on each channel` },
+    );
     const slow = arrivals(limited.phoneNumberId).sort((a, b) => a - b);
     const quick = arrivals(fast.phoneNumberId).sort((a, b) => a - b);
 

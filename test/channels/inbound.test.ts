@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTenantUser, registerTenant, type TenantAdmin } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { postWebhook, sleep } from '../messages/support.ts';
+import { eventually } from '../support/eventually.ts';
+import { postWebhook } from '../messages/support.ts';
 import { registerChannel } from './support.ts';
 
 let phoneSeq = Math.floor(Math.random() * 100_000);
@@ -212,11 +213,11 @@ describe('inbound messages: what contacts write back', () => {
     const simulated = await rest(herald, 'POST', '/sandbox/inbound', { channelId: channel.id, from: phone, text: 'STOP? no, just thanks' }, bearer(tenant.token));
     expect(simulated.status, JSON.stringify(simulated.body)).toBe(200);
     expect(simulated.body).toEqual({ id: expect.stringMatching(/^wamid\./), phoneNumberId: channel.phoneNumberId });
-    let items: any[] = [];
-    for (let tries = 0; tries < 50 && items.length === 0; tries++) {
-      await sleep(100);
-      items = (await inbox(herald, tenant)).body.items;
-    }
+    const items = await eventually(async () => (await inbox(herald, tenant)).body.items as any[], (listed) => listed.length > 0, {
+      timeoutMs: 5_000,
+      intervalMs: 100,
+      what: 'the reply in the inbox',
+    });
     expect(items).toMatchObject([{ channelId: channel.id, contactId, from: phone.slice(1), type: 'text', text: 'STOP? no, just thanks' }]);
     expect(await storedCopies(herald, simulated.body.id)).toBe(1);
 

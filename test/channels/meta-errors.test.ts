@@ -1,10 +1,11 @@
 // Meta's throttling and refusal errors, end to end on a tenant's channel: the stand-in answers each with
 // Meta's error body (…0003 pair rate limit 131056 twice, …0004 marketing stopped 131050, …0001 131026).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer } from '../support/actors.ts';
-import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, SILENT_SANDBOX, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { balanceOf, ledgerOf, schedule, sendingTenant, SILENT_SANDBOX, waitForMessage, type SendingTenant } from '../messages/support.ts';
 import { onChannel, registerChannel, type RegisteredChannel } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
+import { marketingTemplate } from '../consent/support.ts';
 
 describe("Meta's throttling and refusals on a channel", () => {
   let herald: Harness;
@@ -16,15 +17,7 @@ describe("Meta's throttling and refusals on a channel", () => {
     const sender = await sendingTenant(herald, '1.00');
     channel = await registerChannel(herald, sender);
     tenant = await onChannel(herald, sender, channel);
-    const template = await rest(
-      herald,
-      'POST',
-      '/templates',
-      { name: 'spring_sale', content: 'Hi {{1}}, 20% off this week', variables: ['name'], category: 'MARKETING', metaTemplateId: 'meta_sale', status: 'APPROVED' },
-      bearer(tenant.token),
-    );
-    expect(template.status).toBe(201);
-    marketingTemplateId = template.body.id;
+    marketingTemplateId = await marketingTemplate(herald, tenant);
   });
   afterAll(() => herald?.close());
 

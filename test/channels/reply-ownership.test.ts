@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { postWebhook, schedule, sendingTenant, SILENT_SANDBOX, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { sleep } from '../support/eventually.ts';
+import { postWebhook, schedule, sendingTenant, SILENT_SANDBOX, waitForMessage, type SendingTenant } from '../messages/support.ts';
 import { contactOf, waitForContact } from '../consent/support.ts';
 import { createPolicy, waitForEscalation } from '../escalations/support.ts';
 

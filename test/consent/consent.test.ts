@@ -5,7 +5,7 @@ import { bearer, createTenantUser, registerTenant } from '../support/actors.ts';
 import { rest } from '../support/harness.ts';
 import { registerChannel } from '../channels/support.ts';
 import { postWebhook, schedule, sendingTenant, waitForMessage } from '../messages/support.ts';
-import { consentChange, consentScene, contactOf, reached, userPreference, write } from './support.ts';
+import { consentChange, consentScene, contactOf, reached, userPreference, waitForContact, write } from './support.ts';
 
 const later = () => new Date(Date.now() + 3600_000).toISOString();
 
@@ -92,14 +92,8 @@ describe('consent: opting out and back in', () => {
     expect((await contactOf(scene.herald, scene.tenant.token, contactId)).optOut).toBe('NONE');
   });
 
-  const waitForContactState = async (contactId: string, optOut: string) => {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const contact = await contactOf(scene.herald, scene.tenant.token, contactId);
-      if (contact.optOut === optOut || Date.now() > deadline) return contact;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const waitForContactState = (contactId: string, optOut: string) =>
+    waitForContact(scene.herald, scene.tenant.token, contactId, (contact) => contact.optOut === optOut);
 
   it("by Meta's user_preferences on a channel's number: out of MARKETING for that channel's tenant only; resume: back in", async () => {
     // Not the default: the scene's templates were made for the platform number, where its messages keep going.

@@ -1,8 +1,9 @@
 // Consent re-checked when a message falls due: one scheduled before its contact opted out fails at dispatch,
 // uncharged (CONTACT_OPTED_OUT), while what the opt-out still allows goes and is charged.
 import { describe, expect, it } from 'vitest';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, waitForMessage } from '../messages/support.ts';
+import { balanceOf, ledgerOf, schedule, waitForMessage } from '../messages/support.ts';
 import { consentChange, consentScene, contactOf, userPreference } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { inboundEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { postWebhook, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
 
 const WABA = '102290129340398';
@@ -76,13 +77,8 @@ export async function contactOf(herald: Harness, token: string, id: string) {
 }
 
 /** Polls the contact until `accept` holds: webhooks are answered before nothing, but tests read right after. */
-export async function waitForContact(herald: Harness, token: string, id: string, accept: (contact: any) => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const contact = await contactOf(herald, token, id);
-    if (accept(contact) || Date.now() > deadline) return contact;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+export function waitForContact(herald: Harness, token: string, id: string, accept: (contact: any) => boolean, timeoutMs = 10_000): Promise<any> {
+  return eventually(() => contactOf(herald, token, id), accept, { timeoutMs, intervalMs: 100, what: `contact ${id}` });
 }
 
 export const phoneOf = async (herald: Harness, token: string, id: string) => (await contactOf(herald, token, id)).phone as string;

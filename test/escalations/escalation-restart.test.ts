@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningWorker } from '../../server/temporal/worker.ts';
 import { startHarness, startTestWorker, type Harness } from '../support/harness.ts';
-import { postStatus, schedule, sendingTenant, SILENT_SANDBOX, sleep, waitForMessage } from '../messages/support.ts';
-import { createPolicy, sendsTo, waitForEscalation } from './support.ts';
+import { sleep } from '../support/eventually.ts';
+import { postStatus, schedule, sendingTenant, sendsTo, SILENT_SANDBOX, waitForMessage } from '../messages/support.ts';
+import { createPolicy, waitForEscalation } from './support.ts';
 
 describe('an escalation across a worker restart', () => {
   let herald: Harness;

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
+import { eventually, sleep } from '../support/eventually.ts';
+import { escalationWorkflowId } from '../../workflows/shared.ts';
 import { inboundEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
-import { postStatus, postWebhook, schedule, sendingTenant, SILENT_SANDBOX, sleep, waitForMessage, type SendingTenant } from '../messages/support.ts';
-import { createPolicy, sendsTo, waitForEscalation } from './support.ts';
+import { postStatus, postWebhook, schedule, type SendingTenant, sendingTenant, sendsTo, SILENT_SANDBOX, waitForMessage } from '../messages/support.ts';
+import { createPolicy, escalationEnded, waitForEscalation } from './support.ts';
 
 describe('escalations: when nobody reads a message, the next person is told', () => {
   let herald: Harness;
@@ -25,6 +27,28 @@ describe('escalations: when nobody reads a message, the next person is told', ()
     return { tenant, contact, phoneOf: (id: string) => phones.get(id)! };
   }
 
+  /**
+   * The escalation's workflow ended RESOLVED with its level cancelled and no level message: it can fire nothing
+   * any more (instead of waiting past the level's due time to see that nothing came).
+   */
+  async function expectEndedUntold(tenant: SendingTenant, rootId: string, phone: string) {
+    expect(await escalationEnded(herald, rootId)).toEqual({ state: 'RESOLVED' });
+    const ended = await waitForEscalation(herald, tenant, rootId, () => true);
+    expect(ended.escalation).toMatchObject({ state: 'RESOLVED', levels: [{ state: 'CANCELLED', messageId: null }] });
+    expect(sendsTo(herald, phone)).toEqual([]);
+  }
+
+  const escalationHistory = async (rootId: string) => (await herald.temporal.workflow.getHandle(escalationWorkflowId(rootId)).fetchHistory()).events ?? [];
+
+  /** The escalation got a wake-up beyond the first `wakesBefore`, and its step ran after the newest one (a marker follows it). */
+  async function decidedAfterWake(rootId: string, wakesBefore: number) {
+    const decided = (events: Awaited<ReturnType<typeof escalationHistory>>) => {
+      const wakes = events.flatMap((event, index) => (event.workflowExecutionSignaledEventAttributes ? [index] : []));
+      return wakes.length > wakesBefore && events.slice(wakes.at(-1)).some((event) => event.markerRecordedEventAttributes);
+    };
+    await eventually(() => escalationHistory(rootId), decided, { what: `the escalation of ${rootId} to decide after its wake-up` });
+  }
+
   async function sentRoot(tenant: SendingTenant, contactId: string, policyId: string) {
     const scheduled = await schedule(herald, tenant, contactId, { escalationPolicyId: policyId });
     expect(scheduled.status, JSON.stringify(scheduled.body)).toBe(201);
@@ -39,8 +63,7 @@ describe('escalations: when nobody reads a message, the next person is told', ()
     expect(await postStatus(herald, root.providerMessageId, 'read')).toBe(200);
     const resolved = await waitForEscalation(herald, tenant, root.id, (escalation) => escalation.state !== 'PENDING');
     expect(resolved.escalation).toMatchObject({ policyId, state: 'RESOLVED', resolvedBy: 'READ', levels: [{ level: 1, state: 'CANCELLED', messageId: null }] });
-    await sleep(3_500);
-    expect(sendsTo(herald, phoneOf(nurse))).toEqual([]);
+    await expectEndedUntold(tenant, root.id, phoneOf(nurse));
   });
 
   it('never read: level 1 goes to the nurse when due, then level 2 to the manager; EXHAUSTED after the last', async () => {
@@ -82,8 +105,7 @@ describe('escalations: when nobody reads a message, the next person is told', ()
     expect(acknowledged.body.acknowledgedAt).not.toBeNull();
     const resolved = await waitForEscalation(herald, tenant, root.id, (escalation) => escalation.state !== 'PENDING');
     expect(resolved.escalation).toMatchObject({ state: 'RESOLVED', resolvedBy: 'ACKNOWLEDGED', levels: [{ state: 'CANCELLED' }] });
-    await sleep(4_500);
-    expect(sendsTo(herald, phoneOf(nurse))).toEqual([]);
+    await expectEndedUntold(tenant, root.id, phoneOf(nurse));
   });
 
   it('a reply from the contact on the root\'s number: RESOLVED by REPLIED', async () => {
@@ -92,17 +114,17 @@ describe('escalations: when nobody reads a message, the next person is told', ()
     const patient = await contact('Patient');
     const policyId = await createPolicy(herald, tenant, [{ after: 'PT5S', unless: 'REPLIED', notify: { contactId: nurse, templateId: tenant.templateId } }]);
     const root = await sentRoot(tenant, patient, policyId);
-    // Read does not count for REPLIED: still pending.
+    // Read does not count for REPLIED: woken by it, the escalation decides again and stays pending.
+    const wakes = (await escalationHistory(root.id)).filter((event) => event.workflowExecutionSignaledEventAttributes).length;
     await postStatus(herald, root.providerMessageId, 'read');
-    await sleep(500);
+    await decidedAfterWake(root.id, wakes);
     expect((await waitForEscalation(herald, tenant, root.id, () => true)).escalation.state).toBe('PENDING');
     const identity = { wabaId: '102290129340398', phoneNumberId: herald.config.whatsapp.phoneNumberId, displayPhoneNumber: '15550783881' };
     const reply = inboundEnvelope(identity, { id: `wamid.reply-${root.id}`, from: phoneOf(patient).slice(1), text: 'On my way', quotedWamid: root.providerMessageId });
     expect((await postWebhook(herald, reply)).status).toBe(200);
     const resolved = await waitForEscalation(herald, tenant, root.id, (escalation) => escalation.state !== 'PENDING');
     expect(resolved.escalation).toMatchObject({ state: 'RESOLVED', resolvedBy: 'REPLIED', levels: [{ state: 'CANCELLED' }] });
-    await sleep(5_000);
-    expect(sendsTo(herald, phoneOf(nurse))).toEqual([]);
+    await expectEndedUntold(tenant, root.id, phoneOf(nurse));
   });
 
   it('a root Meta refuses fires level 1 at once instead of waiting', async () => {

@@ -1,8 +1,10 @@
 // An escalating tenant: a sending tenant with two more people to tell (a nurse, a manager) and a policy.
 import { expect } from 'vitest';
+import { escalationWorkflowId, type EscalationWorkflowResult } from '../../workflows/shared.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
-import { sleep, type SendingTenant } from '../messages/support.ts';
+import { eventually } from '../support/eventually.ts';
+import type { SendingTenant } from '../messages/support.ts';
 
 export interface PolicyLevel {
   after: string;
@@ -16,15 +18,16 @@ export async function createPolicy(herald: Harness, tenant: SendingTenant, level
   return response.body.id as string;
 }
 
-/** Polls `GET /messages/{id}` until its escalation satisfies `accept`. */
-export async function waitForEscalation(herald: Harness, tenant: SendingTenant, id: string, accept: (escalation: any) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const message = (await rest(herald, 'GET', `/messages/${id}`, undefined, bearer(tenant.token))).body;
-    if ((message.escalation && accept(message.escalation)) || Date.now() > deadline) return message;
-    await sleep(200);
-  }
+/** Polls `GET /messages/{id}` until its escalation satisfies `accept`, returning the message; fails with the last answer when the time is up. */
+export function waitForEscalation(herald: Harness, tenant: SendingTenant, id: string, accept: (escalation: any) => boolean, timeoutMs = 30_000): Promise<any> {
+  const read = async () => (await rest(herald, 'GET', `/messages/${id}`, undefined, bearer(tenant.token))).body;
+  return eventually(read, (message) => Boolean(message.escalation) && accept(message.escalation), { timeoutMs, what: `the escalation of message ${id}` });
 }
 
-/** The messages the stand-in for Meta accepted for a phone number. */
-export const sendsTo = (herald: Harness, phone: string) => herald.sandbox.sent.filter((record) => record.to === phone && record.httpStatus === 200);
+/**
+ * Waits for the root's escalation workflow to end and returns how it ended. An ended escalation fires no
+ * level any more: what it sent by then is all it ever sends (a proof that needs no waiting past due times).
+ */
+export function escalationEnded(herald: Harness, rootId: string): Promise<EscalationWorkflowResult> {
+  return herald.temporal.workflow.getHandle(escalationWorkflowId(rootId)).result();
+}

@@ -2,12 +2,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startReconciler } from '../../server/modules/messages/reconciler.ts';
-import { workflowClients } from '../../server/temporal/workflow-clients.ts';
-import { startHarness, startTestWorker, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { startHarness, startTestReconciler, startTestWorker, type Harness } from '../support/harness.ts';
+import { balanceOf, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -59,12 +57,7 @@ describe('crash safety: money and messages survive processes dying at the worst 
 
     // A worker starting up runs the reconciler, which starts the missing workflow.
     const worker = await startTestWorker(herald.config, herald.orm, herald.sandbox.url);
-    const reconciler = startReconciler(
-      herald.orm,
-      workflowClients({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 }).messages,
-      1_000,
-      pino({ level: 'silent' }),
-    );
+    const reconciler = startTestReconciler(herald, 1_000);
     try {
       // A stored message counts as orphaned once it is a few seconds old (an API may be mid-schedule).
       const read = await waitForMessage(herald, tenant.token, messageId, (message) => message.status === 'READ', 60_000);

@@ -1,29 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { debitForDispatch } from '../../server/modules/messages/dispatch.service.ts';
-import { registerTenant, superAdmin, type Actor } from '../support/actors.ts';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { expectLedgerConsistent, topUp } from '../billing/support.ts';
+import { registerTenant } from '../support/actors.ts';
+import { eventually } from '../support/eventually.ts';
+import { topUp, operatorScene } from '../billing/support.ts';
 
 // The debit reads without locks, then locks, re-checks and posts in one database call: these stories aim at
 // the seams of that split (concurrent debits of one tenant, retries, a change between the read and the lock).
 describe('the debit, one locked call after an unlocked read', () => {
-  let herald: Harness;
-  let operator: Actor;
-  beforeAll(async () => {
-    herald = await startHarness();
-    operator = await superAdmin(herald);
-  });
-  afterEach(() => expectLedgerConsistent(herald));
-  afterAll(() => herald?.close());
+  const scene = operatorScene();
 
-  const sql = <T = Record<string, any>>(text: string, params: unknown[] = []) => herald.orm.em.getConnection().execute<T[]>(text, params);
+  const sql = <T = Record<string, any>>(text: string, params: unknown[] = []) => scene.herald.orm.em.getConnection().execute<T[]>(text, params);
 
   /** A tenant with `credits`, one APPROVED UTILITY template (0.0200 a message) and `count` due messages to distinct contacts. */
   async function dueMessages(count: number, credits: string) {
-    const { tenantId } = await registerTenant(herald);
-    if (credits !== '0') expect((await topUp(herald, operator, tenantId, credits)).status).toBe(200);
+    const { tenantId } = await registerTenant(scene.herald);
+    if (credits !== '0') expect((await topUp(scene.herald, scene.operator, tenantId, credits)).status).toBe(200);
     const templateId = randomUUID();
     await sql(
       `insert into template (id, tenant_id, name, language, category, status, content, variables)
@@ -44,7 +37,7 @@ describe('the debit, one locked call after an unlocked read', () => {
     return { tenantId, templateId, ids };
   }
 
-  const debit = (messageId: string) => debitForDispatch(herald.orm.em.fork(), herald.config.prices, messageId);
+  const debit = (messageId: string) => debitForDispatch(scene.herald.orm.em.fork(), scene.herald.config.prices, messageId);
   const balance = async (tenantId: string) => (await sql<{ balance: string }>('select balance::text as balance from tenant where id = ?', [tenantId]))[0]!.balance;
   const debits = (tenantId: string) => sql(`select message_id from ledger_entry where tenant_id = ? and reason = 'MESSAGE'`, [tenantId]);
   const message = async (messageId: string) =>
@@ -93,20 +86,16 @@ describe('the debit, one locked call after an unlocked read', () => {
 
   /** Holds the message row while the debit reads, then changes `change` and lets the debit's locked call run. */
   async function changeBetweenReadAndLock(messageId: string, change: string, params: unknown[]) {
-    const client = new pg.Client({ connectionString: herald.config.DATABASE_URL });
+    const client = new pg.Client({ connectionString: scene.herald.config.DATABASE_URL });
     await client.connect();
     try {
       await client.query('begin');
       await client.query('select id from message where id = $1 for no key update', [messageId]);
       const pending = debit(messageId);
       // The debit has read (unlocked) and now waits for the message row in its locked call.
-      for (let waited = 0; ; waited += 20) {
-        // Asked outside the holder's transaction: inside it, pg_stat_activity would stay the snapshot of its first read.
-        const waiting = await sql(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'select * from dispatch_message_debit(%'`);
-        if (waiting.length > 0) break;
-        if (waited > 10_000) throw new Error('the debit never reached its locked call');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      // Asked outside the holder's transaction: inside it, pg_stat_activity would stay the snapshot of its first read.
+      const waiting = () => sql(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'select * from dispatch_message_debit(%'`);
+      await eventually(waiting, (rows) => rows.length > 0, { timeoutMs: 10_000, intervalMs: 20, what: 'the debit to reach its locked call' });
       await client.query(change, params);
       await client.query('commit');
       return await pending;

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { providerStatusSignal, stateQuery } from '../../workflows/shared.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, SILENT_SANDBOX } from './support.ts';
+import { balanceOf, ledgerOf, postStatus, schedule, sendingTenant, waitForMessage, SILENT_SANDBOX } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 
 /** Resolves once the workflow has run an activity (a local one leaves a marker) in answer to the signal it received last. */

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stateQuery } from '../../workflows/shared.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { balanceOf, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 describe('a scheduled message, from schedule to read receipt', () => {
   let herald: Harness;

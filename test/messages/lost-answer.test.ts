@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
 import { bearer } from '../support/actors.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { balanceOf, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 // The sandbox's …0006 numbers accept the send and send its statuses, but drop the connection before answering:
 // Herald never hears the wamid from the call. Meta has no idempotency key; its statuses carry the send's

@@ -1,7 +1,10 @@
 // A pass-through in front of the WhatsApp sandbox, over real HTTP: every send reaches the sandbox (which
 // records it and answers in Meta's format), and the test decides when the answer goes back to Herald.
 import { createServer } from 'node:http';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { RunningWorker } from '../../server/temporal/worker.ts';
 import { startHarness, startTestWorker, type Harness } from '../support/harness.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 import { SILENT_SANDBOX } from './support.ts';
 
 export interface MetaProxy {
@@ -46,18 +49,28 @@ export async function startMetaProxy(sandboxUrl: string): Promise<MetaProxy> {
   return proxy;
 }
 
-/** A Herald whose worker sends through a Meta proxy, the sandbox's own statuses held back (SILENT_SANDBOX). */
-export async function startHeraldBehindProxy(): Promise<{ herald: Harness; proxy: MetaProxy; close(): Promise<void> }> {
-  const herald = await startHarness({ sandboxDelays: SILENT_SANDBOX });
-  const proxy = await startMetaProxy(herald.sandbox.url);
-  const worker = await startTestWorker(herald.config, herald.orm, proxy.url);
-  return {
-    herald,
-    proxy,
-    async close() {
-      await worker.stop();
-      await proxy.close();
-      await herald.close();
-    },
-  };
+export interface ProxyScene {
+  herald: Harness;
+  proxy: MetaProxy;
+}
+
+/**
+ * For one describe block: a Herald whose worker sends through a Meta proxy, the sandbox's own statuses held back
+ * (SILENT_SANDBOX), and the ledger verified after each test; filled in before the tests run.
+ */
+export function behindProxyScene(): ProxyScene {
+  const scene = {} as ProxyScene;
+  let worker: RunningWorker | undefined;
+  beforeAll(async () => {
+    scene.herald = await startHarness({ sandboxDelays: SILENT_SANDBOX });
+    scene.proxy = await startMetaProxy(scene.herald.sandbox.url);
+    worker = await startTestWorker(scene.herald.config, scene.herald.orm, scene.proxy.url);
+  });
+  afterEach(() => expectLedgerConsistent(scene.herald));
+  afterAll(async () => {
+    await worker?.stop();
+    await scene.proxy?.close();
+    await scene.herald?.close();
+  });
+  return scene;
 }

@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { messageWorkflowId, stateQuery } from '../../workflows/shared.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { ledgerOf, schedule, sendingTenant, waitForMessage } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 const WAITING_RESCHEDULE_WRITES =
   "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like 'update message set schedule_time%'";

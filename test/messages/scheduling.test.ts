@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerTenant } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage, type SendingTenant } from './support.ts';
+import { balanceOf, ledgerOf, schedule, type SendingTenant, sendingTenant, sendsTo, waitForMessage } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 const HOUR = 3600_000;
 const at = (fromNowMs: number) => new Date(Date.now() + fromNowMs).toISOString();
@@ -22,26 +23,35 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
   const get = (tenant: SendingTenant, path: string) => rest(herald, 'GET', path, undefined, bearer(tenant.token));
   const phoneOf = async (tenant: SendingTenant, contactId: string): Promise<string> =>
     (await get(tenant, '/contacts?limit=100')).body.items.find((contact: { id: string }) => contact.id === contactId).phone;
-  const sendsTo = (phone: string) => herald.sandbox.sent.filter((call) => call.to === phone);
 
   describe('idempotency (the same key and body is the same request)', () => {
     it('replays the same key and body with 200 and the same message, starting no second workflow or send', async () => {
       const tenant = await sendingTenant(herald);
       const contactId = await tenant.contact('6101');
-      const parameters = { name: 'Al', city: 'Paris' };
-      const body = { templateId: tenant.templateId, contactId, scheduleTime: at(-1000), idempotencyKey: `welcome-${randomUUID()}`, parameters };
+      // Both names are the template's variables, so both are stored and hashed (other names are dropped first).
+      const template = await post(tenant, '/templates', {
+        name: 'visit_city',
+        content: 'Hello {{1}}, see you in {{2}}',
+        variables: ['name', 'attributes.city'],
+        metaTemplateId: 'meta_visit',
+        status: 'APPROVED',
+      });
+      expect(template.status, JSON.stringify(template.body)).toBe(201);
+      const parameters = { name: 'Al', 'attributes.city': 'Paris' };
+      const body = { templateId: template.body.id, contactId, scheduleTime: at(-1000), idempotencyKey: `welcome-${randomUUID()}`, parameters };
       const first = await post(tenant, '/messages/schedule', body);
       expect(first.status).toBe(201);
+      expect(first.body.parameters).toEqual(parameters);
       await waitForMessage(herald, tenant.token, first.body.id, (message) => message.status === 'READ');
       await expect.poll(async () => (await workflowOf(first.body.id).describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
       const run = await workflowOf(first.body.id).describe();
 
-      // Parameters in another key order are the same body.
-      const replay = await post(tenant, '/messages/schedule', { ...body, parameters: { city: 'Paris', name: 'Al' } });
+      // The same parameters in another key order are the same body.
+      const replay = await post(tenant, '/messages/schedule', { ...body, parameters: { 'attributes.city': 'Paris', name: 'Al' } });
       expect(replay.status).toBe(200);
       expect(replay.body).toMatchObject({ id: first.body.id, status: 'READ', idempotencyKey: body.idempotencyKey });
       expect((await workflowOf(first.body.id).describe()).runId).toBe(run.runId);
-      expect(sendsTo(await phoneOf(tenant, contactId))).toHaveLength(1);
+      expect(sendsTo(herald, await phoneOf(tenant, contactId))).toHaveLength(1);
       expect(await balanceOf(herald, tenant.token)).toBe('9.9800');
     });
 
@@ -65,7 +75,7 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
       expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
       expect((await get(tenant, '/messages')).body.items).toHaveLength(1);
       await waitForMessage(herald, tenant.token, answers[0]!.body.id, (message) => message.status === 'READ');
-      expect(sendsTo(await phoneOf(tenant, contactId))).toHaveLength(1);
+      expect(sendsTo(herald, await phoneOf(tenant, contactId))).toHaveLength(1);
       expect(await balanceOf(herald, tenant.token)).toBe('9.9800');
     });
 
@@ -123,7 +133,7 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
       const given = await schedule(herald, tenant, nameless, { parameters: { name: 'X' } });
       expect(given.status).toBe(201);
       await waitForMessage(herald, tenant.token, given.body.id, finished);
-      expect(sendsTo(phone).map((call) => call.bodyParameters)).toEqual([['X']]);
+      expect(sendsTo(herald, phone).map((call) => call.bodyParameters)).toEqual([['X']]);
     });
 
     it('refuses scheduleTimes more than a year ahead, without an offset, or unreadable, with 400', async () => {
@@ -163,7 +173,7 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
       await expect.poll(async () => (await workflowOf(scheduled.body.id).describe()).status.name, { timeout: 10_000 }).toBe('COMPLETED');
       expect(await balanceOf(herald, tenant.token)).toBe('1.0000');
       expect((await ledgerOf(herald, tenant.token)).filter((entry: { reason: string }) => entry.reason !== 'TOPUP')).toEqual([]);
-      expect(sendsTo(await phoneOf(tenant, contactId))).toEqual([]);
+      expect(sendsTo(herald, await phoneOf(tenant, contactId))).toEqual([]);
 
       const again = await post(tenant, `/messages/${scheduled.body.id}/cancel`, {});
       expect(again.status).toBe(409);
@@ -222,20 +232,28 @@ describe('scheduling, cancelling and rescheduling messages over the REST API', (
         Array.from({ length: 16 }, async (_, index) => {
           const scheduled = await schedule(herald, tenant, contactId, { scheduleTime: new Date(due).toISOString() });
           await new Promise((resolve) => setTimeout(resolve, due - 150 + index * 20 - Date.now()));
-          const change =
-            index % 2 === 0
-              ? await post(tenant, `/messages/${scheduled.body.id}/reschedule`, { scheduleTime: at(HOUR) })
-              : await post(tenant, `/messages/${scheduled.body.id}/cancel`, {});
-          return { id: scheduled.body.id, answer: change.status };
+          const rescheduled = index % 2 === 0;
+          const change = rescheduled
+            ? await post(tenant, `/messages/${scheduled.body.id}/reschedule`, { scheduleTime: at(HOUR) })
+            : await post(tenant, `/messages/${scheduled.body.id}/cancel`, {});
+          return { id: scheduled.body.id, answer: change.status, rescheduled };
         }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      for (const { id, answer } of outcomes) {
-        const message = (await get(tenant, `/messages/${id}`)).body;
+      // Proved from each workflow's end, not by waiting for a send that must not come: a changed message's
+      // workflow ends uncharged once cancelled (a rescheduled one is cancelled now, which only a message still
+      // waiting allows); a refused change's message is dispatched.
+      for (const { id, answer, rescheduled } of outcomes) {
         expect([200, 409], id).toContain(answer);
+        if (answer === 409) {
+          const dispatched = await waitForMessage(herald, tenant.token, id, (message) => message.providerMessageId !== null);
+          expect(dispatched.providerMessageId, `dispatched ${id}`).not.toBeNull();
+          continue;
+        }
         const untouched = { status: expect.stringMatching(/^(SCHEDULED|CANCELLED)$/), chargeState: 'NONE', providerMessageId: null };
-        if (answer === 200) expect(message, `changed ${id}`).toMatchObject(untouched);
-        else expect(message.providerMessageId, `dispatched ${id}`).not.toBeNull();
+        expect((await get(tenant, `/messages/${id}`)).body, `changed ${id}`).toMatchObject(untouched);
+        if (rescheduled) expect((await post(tenant, `/messages/${id}/cancel`, {})).status, `still waiting ${id}`).toBe(200);
+        expect(await workflowOf(id).result(), `never dispatched ${id}`).toMatchObject({ phase: 'DONE', status: 'CANCELLED', charged: false });
+        expect((await get(tenant, `/messages/${id}`)).body, `changed ${id}`).toMatchObject({ status: 'CANCELLED', chargeState: 'NONE', providerMessageId: null });
       }
     });
 

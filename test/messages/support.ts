@@ -4,16 +4,14 @@ import { expect } from 'vitest';
 import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { signPayload } from '../../server/modules/whatsapp/signature.ts';
 import type { ProviderStatusName } from '../../server/modules/whatsapp/types.ts';
-import { verifyLedger } from '../../server/modules/billing/ledger-verify.ts';
 import { bearer, registerTenant, superAdmin, type TenantAdmin } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
+import { eventually } from '../support/eventually.ts';
 
 let phoneSeq = Math.floor(Math.random() * 1000);
 
 /** Sandbox delays that hold its own statuses back (10 minutes): every status a test sees is one it posts. */
 export const SILENT_SANDBOX = { sent: 600_000, delivered: 600_000, read: 600_000 };
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface SendingTenant extends TenantAdmin {
   templateId: string;
@@ -59,22 +57,19 @@ export async function schedule(herald: Harness, tenant: SendingTenant, contactId
   );
 }
 
-/** Polls `GET /messages/{id}` until `accept` holds (or the time is up), returning the last answer. */
-export async function waitForMessage(herald: Harness, token: string, id: string, accept: (message: any) => boolean, timeoutMs = 45_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await rest(herald, 'GET', `/messages/${id}`, undefined, bearer(token));
-    if (accept(response.body) || Date.now() > deadline) return response.body;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/** Polls `GET /messages/{id}` until `accept` holds, returning that answer; fails with the last one when the time is up. */
+export function waitForMessage(herald: Harness, token: string, id: string, accept: (message: any) => boolean, timeoutMs = 45_000): Promise<any> {
+  const read = async () => (await rest(herald, 'GET', `/messages/${id}`, undefined, bearer(token))).body;
+  return eventually(read, accept, { timeoutMs, what: `message ${id}` });
 }
 
 export const balanceOf = async (herald: Harness, token: string) => (await rest(herald, 'GET', '/billing/balance', undefined, bearer(token))).body.balance;
 export const ledgerOf = async (herald: Harness, token: string) => (await rest(herald, 'GET', '/billing/ledger?limit=100', undefined, bearer(token))).body.items;
 
-export async function expectLedgerConsistent(herald: Harness) {
-  const report = await verifyLedger((sql) => herald.orm.em.getConnection().execute(sql));
-  expect(report.problems).toEqual([]);
+/** Accepted sends the stand-in for Meta saw to this phone, or to any of these phones. */
+export function sendsTo(herald: Harness, phones: string | readonly string[]) {
+  const wanted = new Set(typeof phones === 'string' ? [phones] : phones);
+  return herald.sandbox.sent.filter((record) => wanted.has(record.to) && record.httpStatus === 200);
 }
 
 /** Posts a webhook body exactly as Meta would: signed over its raw bytes with the app secret. */

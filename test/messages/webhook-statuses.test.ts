@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statusEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { signPayload } from '../../server/modules/whatsapp/signature.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, postStatus, postWebhook, schedule, sendingTenant, waitForMessage, type SendingTenant, SILENT_SANDBOX } from './support.ts';
+import { balanceOf, ledgerOf, postStatus, postWebhook, schedule, sendingTenant, waitForMessage, type SendingTenant, SILENT_SANDBOX } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 const REFUND = (entry: { reason: string }) => entry.reason === 'REFUND';
 const events = (message: { history: { status: string; source: string }[] }, status: string, source = 'PROVIDER') =>

@@ -6,18 +6,11 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/lib/p
 import { freePort } from '../../server/shared/ports.ts';
 import { migrate } from '../../server/db/orm.ts';
 import { rest, startHarness, testConfig, type Harness } from '../support/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { bearer, registerTenant } from '../support/actors.ts';
 import { postStatus } from '../messages/support.ts';
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!accept(last) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    last = await probe();
-  }
-  return last;
-}
+const answersWith = (status: number, timeoutMs = 30_000) => ({ timeoutMs, intervalMs: 250, what: `a ${status} answer` });
 
 describe('/readyz follows the database and Temporal', () => {
   let scratch: string;
@@ -69,6 +62,7 @@ describe('/readyz follows the database and Temporal', () => {
     const back = await eventually(
       () => rest(herald, 'GET', '/readyz'),
       (response) => response.status === 200,
+      answersWith(200),
     );
     expect(back.status).toBe(200);
   });
@@ -108,6 +102,7 @@ describe('/readyz follows the database and Temporal', () => {
     const retried = await eventually(
       () => rest(herald, 'POST', '/messages/schedule', body, bearer(admin.token)),
       (response) => response.status === 201,
+      answersWith(201),
     );
     expect(retried.status).toBe(201);
     expect(retried.body).toMatchObject({ status: 'SCHEDULED', contactId: contact.id });
@@ -130,7 +125,7 @@ describe('/readyz follows the database and Temporal', () => {
     const back = await eventually(
       () => rest(herald, 'GET', '/readyz'),
       (response) => response.status === 200,
-      10_000,
+      answersWith(200, 10_000),
     );
     expect(back.status).toBe(200);
     const pool = await herald.orm.em.getConnection().getNativeClient();

@@ -21,6 +21,7 @@ import { startSandboxServer, type SandboxServer } from '../../server/modules/wha
 import { WORKFLOWS_PATH, startWorker, type RunningWorker } from '../../server/temporal/worker.ts';
 import { freePort } from '../../server/shared/ports.ts';
 import { measuredSender } from '../../server/metrics.ts';
+import { startReconciler, type ReconcilePass } from '../../server/modules/messages/reconciler.ts';
 import { startWorkerMetricsServer } from '../../server/worker-metrics.ts';
 
 export interface Harness {
@@ -76,6 +77,16 @@ export async function startTestWorker(config: Config, orm: Orm, sandboxUrl: stri
 }
 
 const quiet = pino({ level: 'silent' });
+
+/** The reconciler a worker runs, over this Herald's database and Temporal, every `intervalMs` (and any further passes). */
+/** Every workflow client of this file's task queue, as a process builds them (for tests that start a reconciler or a campaign). */
+export function testWorkflowClients(herald: Harness) {
+  return workflowClients({ temporal: herald.temporal, taskQueue: herald.config.TEMPORAL_TASK_QUEUE, statusWaitMs: 60_000 });
+}
+
+export function startTestReconciler(herald: Harness, intervalMs: number, passes: ReconcilePass[] = []): { stop(): void } {
+  return startReconciler(herald.orm, testWorkflowClients(herald).messages, intervalMs, quiet, passes);
+}
 
 /** The worker's /metrics listener: its port, and where the Temporal SDK serves its own metrics (if installed so). */
 export interface WorkerMetricsOptions {

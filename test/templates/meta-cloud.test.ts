@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { balanceOf, expectLedgerConsistent, schedule, waitForMessage } from '../messages/support.ts';
+import { balanceOf, schedule, waitForMessage } from '../messages/support.ts';
 import { createTemplate, postTemplateWebhook, templateOf, waitForTemplate, wabaTenant } from './support.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 describe('templates from Meta (cloud mode)', () => {
   let herald: Harness;

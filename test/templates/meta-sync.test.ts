@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateSyncSchedule, templateSyncScheduleId } from '../../server/temporal/template-sync-schedule.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
-import { sleep } from '../messages/support.ts';
+import { sleep } from '../support/eventually.ts';
+import {  } from '../messages/support.ts';
 import { createTemplate, templateOf, waitForTemplate, wabaTenant } from './support.ts';
 
 describe('template sync (cloud mode)', () => {

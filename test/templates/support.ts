@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { templateEnvelope } from '../../server/modules/whatsapp/sandbox-format.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, type Harness } from '../support/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { postWebhook, sendingTenant, type SendingTenant } from '../messages/support.ts';
 
 let seq = Math.floor(Math.random() * 1_000_000);
@@ -37,14 +38,9 @@ export async function templateOf(herald: Harness, token: string, id: string) {
   return listed.body.items.find((template: { id: string }) => template.id === id);
 }
 
-/** Polls `GET /templates` until `accept` holds for the template (or the time is up), returning it. */
-export async function waitForTemplate(herald: Harness, token: string, id: string, accept: (template: any) => boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const template = await templateOf(herald, token, id);
-    if (accept(template) || Date.now() > deadline) return template;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
+/** Polls `GET /templates` until `accept` holds for the template, returning it; fails with the last answer when the time is up. */
+export function waitForTemplate(herald: Harness, token: string, id: string, accept: (template: any) => boolean, timeoutMs = 15_000): Promise<any> {
+  return eventually(() => templateOf(herald, token, id), accept, { timeoutMs, intervalMs: 150, what: `template ${id}` });
 }
 
 /** A template webhook as Meta posts it, signed, naming `wabaId` in entry.id. */

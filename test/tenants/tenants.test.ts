@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHeraldClient } from '../../client-sdk/index.ts';
-import { bearer, createTenantUser, registerTenant, superAdmin, type Actor } from '../support/actors.ts';
-import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { expectLedgerConsistent, topUp } from '../billing/support.ts';
+import { bearer, createTenantUser, registerTenant } from '../support/actors.ts';
+import { rest } from '../support/harness.ts';
+import { topUp, operatorScene } from '../billing/support.ts';
 
 interface TenantView {
   id: string;
@@ -13,21 +13,14 @@ interface TenantView {
 }
 
 describe('the platform operator lists tenants with their balances', () => {
-  let herald: Harness;
-  let operator: Actor;
-  beforeAll(async () => {
-    herald = await startHarness();
-    operator = await superAdmin(herald);
-  });
-  afterEach(() => expectLedgerConsistent(herald));
-  afterAll(() => herald?.close());
+  const scene = operatorScene();
 
   /** Follows `nextCursor` to the end, as a client would. */
   async function allTenants(limit: number): Promise<TenantView[]> {
     const seen: TenantView[] = [];
     let cursor: string | null = null;
     do {
-      const response = await rest(herald, 'GET', `/tenants?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, undefined, bearer(operator.token));
+      const response = await rest(scene.herald, 'GET', `/tenants?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, undefined, bearer(scene.operator.token));
       expect(response.status).toBe(200);
       expect(response.body.items.length).toBeLessThanOrEqual(limit);
       seen.push(...response.body.items);
@@ -37,9 +30,9 @@ describe('the platform operator lists tenants with their balances', () => {
   }
 
   it('shows every tenant once, oldest first, each with its current balance', async () => {
-    const acme = await registerTenant(herald, 'Acme');
-    const globex = await registerTenant(herald, 'Globex');
-    expect((await topUp(herald, operator, acme.tenantId, '25.5')).status).toBe(200);
+    const acme = await registerTenant(scene.herald, 'Acme');
+    const globex = await registerTenant(scene.herald, 'Globex');
+    expect((await topUp(scene.herald, scene.operator, acme.tenantId, '25.5')).status).toBe(200);
 
     const tenants = await allTenants(2);
 
@@ -57,24 +50,24 @@ describe('the platform operator lists tenants with their balances', () => {
   });
 
   it('keeps the list from tenant users (403) and anonymous callers (401)', async () => {
-    const acme = await registerTenant(herald);
-    const sub = await createTenantUser(herald, acme, 'SUB_ADMIN');
+    const acme = await registerTenant(scene.herald);
+    const sub = await createTenantUser(scene.herald, acme, 'SUB_ADMIN');
     for (const caller of [acme, sub]) {
-      const response = await rest(herald, 'GET', '/tenants', undefined, bearer(caller.token));
+      const response = await rest(scene.herald, 'GET', '/tenants', undefined, bearer(caller.token));
       expect(response.status).toBe(403);
       expect(response.body.code).toBe('FORBIDDEN');
     }
-    expect((await rest(herald, 'GET', '/tenants')).status).toBe(401);
+    expect((await rest(scene.herald, 'GET', '/tenants')).status).toBe(401);
   });
 
   it('refuses a malformed cursor with 400', async () => {
-    const response = await rest(herald, 'GET', '/tenants?cursor=garbage', undefined, bearer(operator.token));
+    const response = await rest(scene.herald, 'GET', '/tenants?cursor=garbage', undefined, bearer(scene.operator.token));
     expect(response.status).toBe(400);
   });
 
   it('gives the same list through tRPC', async () => {
-    const acme = await registerTenant(herald, 'Via tRPC');
-    const client = createHeraldClient({ url: herald.url, token: operator.token });
+    const acme = await registerTenant(scene.herald, 'Via tRPC');
+    const client = createHeraldClient({ url: scene.herald.url, token: scene.operator.token });
     const listed: TenantView[] = [];
     let cursor: string | undefined;
     do {

@@ -103,16 +103,3 @@ export async function startReceiver(
   return { app, url: `http://127.0.0.1:${port}`, statuses, close: () => app.close() };
 }
 
-/** Polls until `check` passes or the deadline is reached (webhooks arrive on timers). */
-export async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-}

@@ -10,10 +10,13 @@ import { startSandboxServer, type SandboxServer } from '../../server/modules/wha
 import { registerWebhookRoutes } from '../../server/modules/whatsapp/webhook-routes.ts';
 import type { ProviderStatus } from '../../server/modules/whatsapp/types.ts';
 import { freePort } from '../../server/shared/ports.ts';
-import { eventually, startReceiver, type Receiver } from './fixtures.ts';
+import { eventually } from '../support/eventually.ts';
+import { startReceiver, type Receiver } from './fixtures.ts';
 
 const appSecret = 'shared-app-secret';
 const accessToken = 'herald-generated-sandbox-token';
+/** Webhooks arrive on the sandbox's timers: `check` passes within five seconds. */
+const arrives = (check: () => void) => eventually(check, undefined, { timeoutMs: 5_000, intervalMs: 25, what: 'the webhooks' });
 const send = (to: string) => ({ to, templateName: 'order_update', language: 'en', bodyParameters: ['Ada'] });
 
 describe('the sandbox plays a message lifecycle through signed webhooks', () => {
@@ -32,7 +35,7 @@ describe('the sandbox plays a message lifecycle through signed webhooks', () => 
 
   it('reports sent, then delivered, then read for an ordinary number', async () => {
     const { wamid } = await client().sendTemplate(send('+15551234567'));
-    await eventually(() => expect(of(wamid).map((s) => s.status)).toEqual(['sent', 'delivered', 'read']));
+    await arrives(() => expect(of(wamid).map((s) => s.status)).toEqual(['sent', 'delivered', 'read']));
     expect(of(wamid)[0]).toMatchObject({ recipientId: '15551234567', errorCode: undefined, timestamp: expect.any(Date) });
     const [sent, , read] = of(wamid) as [ProviderStatus, ProviderStatus, ProviderStatus];
     expect(Math.abs(sent.timestamp.getTime() - Date.now())).toBeLessThan(5000);
@@ -41,7 +44,7 @@ describe('the sandbox plays a message lifecycle through signed webhooks', () => 
 
   it('accepts a …0000 number, then reports it failed with 131026 and nothing else', async () => {
     const { wamid } = await client().sendTemplate(send('+15551230000'));
-    await eventually(() => expect(of(wamid)).toHaveLength(1));
+    await arrives(() => expect(of(wamid)).toHaveLength(1));
     expect(of(wamid)[0]).toMatchObject({ status: 'failed', errorCode: 131026, errorTitle: 'Message undeliverable' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(of(wamid)).toHaveLength(1);
@@ -80,7 +83,7 @@ describe('retrying webhook deliveries, and stopping cleanly', () => {
     try {
       const sender = createGraphClient({ baseUrl: sandbox.url, version: 'v23.0', phoneNumberId: '1', accessToken });
       await sender.sendTemplate(send('+15550000000'));
-      await eventually(() => expect(statuses.map((s) => s.status)).toEqual(['failed']));
+      await arrives(() => expect(statuses.map((s) => s.status)).toEqual(['failed']));
     } finally {
       await sandbox.close();
       await receiver.close();
@@ -110,7 +113,7 @@ describe('retrying webhook deliveries, and stopping cleanly', () => {
     try {
       const sender = createGraphClient({ baseUrl: `http://127.0.0.1:${port}/sandbox/graph`, version: 'v23.0', phoneNumberId: '1', accessToken });
       const { wamid } = await sender.sendTemplate(send('+447700900123'));
-      await eventually(() => expect(statuses.filter((s) => s.wamid === wamid).map((s) => s.status)).toEqual(['sent', 'delivered', 'read']));
+      await arrives(() => expect(statuses.filter((s) => s.wamid === wamid).map((s) => s.status)).toEqual(['sent', 'delivered', 'read']));
     } finally {
       await herald.close();
     }
@@ -126,7 +129,7 @@ describe('retrying webhook deliveries, and stopping cleanly', () => {
       const port = typeof address === 'object' && address ? address.port : 0;
       const sender = createGraphClient({ baseUrl: `http://127.0.0.1:${port}/sandbox/graph`, version: 'v23.0', phoneNumberId: '1', accessToken });
       await sender.sendTemplate(send('+15551234567'));
-      await eventually(() => expect(receiver.statuses.map((s) => s.status)).toEqual(['sent', 'delivered']));
+      await arrives(() => expect(receiver.statuses.map((s) => s.status)).toEqual(['sent', 'delivered']));
       await herald.close();
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect(receiver.statuses.map((s) => s.status)).toEqual(['sent', 'delivered']);
@@ -168,7 +171,7 @@ describe('only Herald may call the sandbox, and it remembers a bounded number of
     expect(receiver.statuses).toEqual([]);
 
     expect((await post({ authorization: `Bearer ${accessToken}` })).status).toBe(200);
-    await eventually(() => expect(receiver.statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']));
+    await arrives(() => expect(receiver.statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']));
   });
 
   it('keeps the throttling count of at most maxThrottledNumbers recipients, however many it sees', async () => {

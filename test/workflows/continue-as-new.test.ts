@@ -2,8 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stateQuery } from '../../workflows/shared.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, type Harness } from '../support/harness.ts';
-import { expectLedgerConsistent, ledgerOf, sendingTenant, waitForMessage } from '../messages/support.ts';
+import { ledgerOf, sendingTenant, waitForMessage } from '../messages/support.ts';
 import { startMessageWith } from './custom-start.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 describe('a message rescheduled many times', () => {
   let herald: Harness;

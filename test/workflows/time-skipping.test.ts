@@ -6,21 +6,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { messageWorkflowId, stateQuery, type MessageWorkflowState } from '../../workflows/shared.ts';
 import { bearer } from '../support/actors.ts';
 import { rest, startHarness, startTestWorker, testConfig, type Harness } from '../support/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import type { RunningWorker } from '../../server/temporal/worker.ts';
-import { balanceOf, expectLedgerConsistent, ledgerOf, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
+import { balanceOf, ledgerOf, schedule, sendingTenant, waitForMessage, type SendingTenant } from '../messages/support.ts';
 import { ALWAYS_THROTTLED, NEVER_REPORTED, startMetaStandIn, type MetaStandIn } from './meta-stand-in.ts';
 import { startTimeSkippingServer, type TimeSkippingServer } from './time-skipping-env.ts';
+import { expectLedgerConsistent } from '../billing/support.ts';
 
 const HOUR = 3600_000;
 
-/** Polls (in wall-clock time) until `done` holds, for work that runs outside the workflow's clock. */
-async function until(done: () => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('message workflows over hours of workflow time (time skipping)', () => {
   let server: TimeSkippingServer;
@@ -95,7 +89,8 @@ describe('message workflows over hours of workflow time (time skipping)', () => 
     const before = await balanceOf(herald, tenant.token);
     const { id } = await scheduleIn(0, ALWAYS_THROTTLED);
     const attempts = () => meta.answered.filter((to) => to.endsWith(ALWAYS_THROTTLED)).length;
-    await until(() => attempts() === 1);
+    // In wall-clock time: the first attempt runs outside the workflow's clock.
+    await eventually(attempts, (count) => count === 1, { intervalMs: 50, what: 'the first send attempt' });
     // Eight attempts, 2 s doubling to a 2-minute ceiling between them: 246 s of backoff after the first.
     await server.skip(240_000);
     expect(attempts()).toBe(7);
