@@ -15,6 +15,7 @@ import {
   SANDBOX_VERIFIED_NAME,
   type SandboxIdentity,
 } from './sandbox-format.ts';
+import type { SignupCodeIssuer } from '../channels/channels.service.ts';
 import type { WebhookDispatcher } from './sandbox-webhooks.ts';
 import { safeEqualStrings } from './signature.ts';
 
@@ -124,12 +125,6 @@ export function registerSandboxAccounts(scope: FastifyInstance, options: Sandbox
   });
 }
 
-export interface SandboxSignupCodes {
-  /** A fresh single-use code for this WABA and number: Herald's signed-in Embedded Signup route asks for it. */
-  issue(number: { wabaId: string; phoneNumberId: string }): string;
-  /** The code's grant, once, within its lifetime: a fresh token bound to that number and WABA. */
-  redeem(code: string): Promise<SandboxGrant | undefined>;
-}
 
 /** How long an issued code stays good (Meta's live about as long), and how many are kept at once. */
 const CODE_LIFETIME_MS = 5 * 60_000;
@@ -139,7 +134,7 @@ const MAX_CODES = 1_000;
  * The mounted sandbox's codes: issued only by the API's signed-in Embedded Signup (in this process), so the
  * unauthenticated exchange yields nothing to anyone else, and each token reaches the number it was issued for.
  */
-export function sandboxSignupCodes(now: () => number = Date.now): SandboxSignupCodes {
+export function sandboxSignupCodes(now: () => number = Date.now): SignupCodeIssuer {
   const codes = new Map<string, { wabaId: string; phoneNumberId: string; expiresAt: number }>();
   return {
     issue({ wabaId, phoneNumberId }) {
