@@ -12,6 +12,7 @@ import type { Engines } from '../scripts/lib/engines.ts';
 import { channelTemplate, tenantOverHttp } from './lib/fixtures.ts';
 import { heraldEnv, startHeraldProcess, waitForHttp } from './lib/processes.ts';
 import { printResult, progress, round, say, writeBarChart } from './lib/report.ts';
+import { busiestSecond } from './lib/arrivals.ts';
 
 const MESSAGES = Number(process.env.BENCH_GOVERNOR_MESSAGES ?? 400);
 // The limit under test; below what the machine can send in all (about 28/s on 2 cores), so the governor, not the machine, binds.
@@ -61,15 +62,6 @@ function rateOf(times: number[]): number {
   return (sorted.length - 1) / ((sorted.at(-1)! - sorted[0]!) / 1000);
 }
 
-function busiestSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j]! < sorted[i]! + 1_000) j++;
-    most = Math.max(most, j - i);
-  }
-  return most;
-}
 
 export async function benchGovernor(engines: Engines): Promise<GovernorResult> {
   say(`governor: two numbers, ${LIMITED}/s and ${UNLIMITED}/s, ${MESSAGES} messages each due at one instant (Temporal: ${engines.temporalKind} server)`);

@@ -4,21 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, testConfig, type Harness } from '../support/harness.ts';
 import { sendingTenant, sendsTo, SILENT_SANDBOX } from '../messages/support.ts';
 import { createCampaign, singleMessageDueNow, importContacts } from './support.ts';
+import { busiestSecond } from '../../bench/lib/arrivals.ts';
 
 /** A slow platform number: 40 campaign messages book its slots 20 s ahead. */
 const PLATFORM_RATE = 2;
 const CAMPAIGN = 40;
 
-/** The most arrivals inside any one-second window. */
-function busiestSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (j < sorted.length && sorted[j]! < sorted[i]! + 1_000) j++;
-    most = Math.max(most, j - i);
-  }
-  return most;
-}
 
 describe('the platform number shared by a campaign and a single message', () => {
   let herald: Harness;

@@ -4,20 +4,10 @@ import { startHarness, type Harness } from '../support/harness.ts';
 import { eventually } from '../support/eventually.ts';
 import { schedule, sendingTenant, SILENT_SANDBOX } from '../messages/support.ts';
 import { onChannel, registerChannel } from './support.ts';
+import { busiestSecond } from '../../bench/lib/arrivals.ts';
 
 const PER_CHANNEL = 20;
 
-/** The most arrivals inside any one-second window. */
-function busiestSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    let j = i;
-    while (j < sorted.length && sorted[j]! < sorted[i]! + 1_000) j++;
-    most = Math.max(most, j - i);
-  }
-  return most;
-}
 
 describe('the send governor', () => {
   let herald: Harness;
